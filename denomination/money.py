@@ -1,0 +1,46 @@
+"""Money as integer minor units: conversion from and to printed face values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from denomination.errors import InvalidAmount
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """An amount of money: `value` in the currency's minor units (200000 CZK = 2000.00 CZK)."""
+
+    value: int
+    currency: str
+
+
+def minor_units(face_value: int | str, exponent: int) -> int:
+    """Convert a printed face value ("2000", "0.50") to minor units, exactly.
+
+    Raises InvalidAmount (`invalid_amount`) when the value is not a number or has more decimals
+    than the currency allows.
+    """
+    if isinstance(face_value, bool) or isinstance(face_value, float):
+        raise InvalidAmount(f"{face_value!r} must be written as an integer or a decimal string")
+    try:
+        scaled = Decimal(str(face_value)).scaleb(exponent)
+    except InvalidOperation as error:
+        raise InvalidAmount(f"{face_value!r} is not a number") from error
+    if not scaled.is_finite() or scaled != scaled.to_integral_value():
+        raise InvalidAmount(f"{face_value} has more decimals than the currency allows")
+    return int(scaled)
+
+
+def face_value(value: int, exponent: int) -> Decimal:
+    """Return the printed face value of `value` minor units (200000, 2 -> Decimal('2000'))."""
+    return Decimal(value).scaleb(-exponent).normalize()
+
+
+def format_amount(value: int, currency: str, exponent: int) -> str:
+    """Return a plain display form, '2000 CZK' or '12.50 EUR', for messages and logs."""
+    shown = Decimal(value).scaleb(-exponent)
+    if shown == shown.to_integral_value():
+        return f"{int(shown)} {currency}"
+    return f"{shown:.{exponent}f} {currency}"

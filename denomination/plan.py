@@ -1,0 +1,52 @@
+"""The answer of the optimiser: which cassette gives how many notes, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a wish was not met or a mix is impossible: stable `code`, human `message`."""
+
+    code: str
+    message: str
+    denomination: int | None = None
+    cassette: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A mix of notes that pays `amount` exactly.
+
+    `by_cassette` maps cassette id -> notes (no zero entries), `by_denomination` maps minor units
+    -> notes. `exact` is True when the customer's wish was met; otherwise `reasons` say why not.
+    `options` holds the menu of labelled alternatives for an `options` request.
+    """
+
+    amount: int
+    currency: str
+    kind: str
+    by_cassette: Mapping[str, int]
+    by_denomination: Mapping[int, int]
+    exact: bool = True
+    reasons: tuple[Reason, ...] = ()
+    label: str | None = None
+    options: tuple[Plan, ...] = field(default=())
+
+    @property
+    def notes(self) -> int:
+        """Return the number of notes in the mix."""
+        return sum(self.by_cassette.values())
+
+    @classmethod
+    def from_counts(cls, amount: int, currency: str, kind: str, counts: Mapping[str, int],
+                    denominations: Mapping[str, int], **extra) -> Plan:
+        """Build a plan from cassette id -> notes, given cassette id -> denomination."""
+        by_cassette = {cid: n for cid, n in sorted(counts.items()) if n}
+        by_denomination: dict[int, int] = {}
+        for cid, n in by_cassette.items():
+            by_denomination[denominations[cid]] = by_denomination.get(denominations[cid], 0) + n
+        ordered = dict(sorted(by_denomination.items(), reverse=True))
+        return cls(amount, currency, kind, by_cassette, ordered, **extra)
