@@ -62,6 +62,7 @@ class NoteMovement:
     """
 
     cassette: str
+    currency: str
     denomination: int
     requested: int = 0
     picked: int = 0
@@ -110,11 +111,12 @@ class OperationResult:
         """Return the money (minor units) that made `movement`, e.g. amount('taken')."""
         return sum(m.value(movement) for m in self.notes.values())
 
-    def by_denomination(self, movement: str) -> dict[int, int]:
-        """Return denomination -> notes that made `movement` (no zero entries)."""
+    def by_denomination(self, movement: str, currency: str | None = None) -> dict[int, int]:
+        """Return denomination -> notes that made `movement` (no zero entries), optionally of
+        one currency only."""
         counts: dict[int, int] = {}
         for m in self.notes.values():
-            if getattr(m, movement):
+            if getattr(m, movement) and currency in (None, m.currency):
                 counts[m.denomination] = counts.get(m.denomination, 0) + getattr(m, movement)
         return counts
 
@@ -125,4 +127,5 @@ class OperationResult:
 
 def movement_fields() -> tuple[str, ...]:
     """Return the NoteMovement count fields (requested and every movement)."""
-    return tuple(f.name for f in fields(NoteMovement) if f.name not in ("cassette", "denomination"))
+    return tuple(f.name for f in fields(NoteMovement)
+                 if f.name not in ("cassette", "currency", "denomination"))

@@ -119,12 +119,19 @@ class CassetteState:
 
 @dataclass(frozen=True, slots=True)
 class BinState:
-    """A reject or retract bin: notes in it, by denomination (minor units) where known."""
+    """A reject or retract bin: `count` notes; `notes` maps (currency, denomination) -> notes.
+
+    `operations` is, for the retract bin, how many stacks were retracted (retractOperations).
+    """
 
     kind: BinKind
     count: int = 0
-    by_denomination: Mapping[int, int] = field(default_factory=dict)
-    operations: int = 0        # retract bin: how many stacks were retracted (retractOperations)
+    notes: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    operations: int = 0
+
+    def by_denomination(self, currency: str) -> dict[int, int]:
+        """Return denomination (minor units) -> notes of one currency in the bin."""
+        return {d: n for (c, d), n in sorted(self.notes.items()) if c == currency and n}
 
 
 @dataclass(frozen=True, slots=True)
