@@ -49,7 +49,7 @@ class Cassette:
 
     @property
     def fill(self) -> FillLevel:
-        """Return the fill level: empty at 0, low at or under the low threshold, full at capacity."""
+        """Fill level: empty at 0, low at or below the low threshold, full at capacity."""
         if self.count <= 0:
             return FillLevel.EMPTY
         if self.count <= self.low_threshold:

@@ -60,7 +60,7 @@ class Catalogue:
             if unknown:
                 found.append(f"unknown keys: {', '.join(sorted(unknown))}")
             exponent = entry.get("exponent")
-            if not isinstance(exponent, int) or isinstance(exponent, bool) or not 0 <= exponent <= 4:
+            if type(exponent) is not int or not 0 <= exponent <= 4:
                 found.append("exponent must be an integer from 0 to 4")
                 exponent = None
             notes = entry.get("notes")
@@ -96,11 +96,12 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
         with open(path, "rb") as file:
             data = tomllib.load(file)
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise CatalogueError(f"cannot read {path}: {error}", errors={"file": [str(error)]}) from error
+        raise CatalogueError(f"cannot read {path}: {error}",
+                             errors={"file": [str(error)]}) from error
     return Catalogue.from_mapping(data)
 
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """Return the shipped catalogue (config/currencies.toml, or $CASHMIX_CURRENCIES), loaded once."""
+    """Return the shipped catalogue (config/currencies.toml or $CASHMIX_CURRENCIES), loaded once."""
     return load_catalogue(os.environ.get("CASHMIX_CURRENCIES", DEFAULT_CATALOGUE))

@@ -22,7 +22,7 @@ def minor_units(face_value: int | str, exponent: int) -> int:
     Raises InvalidAmount (`invalid_amount`) when the value is not a number or has more decimals
     than the currency allows.
     """
-    if isinstance(face_value, bool) or isinstance(face_value, float):
+    if isinstance(face_value, (bool, float)):
         raise InvalidAmount(f"{face_value!r} must be written as an integer or a decimal string")
     try:
         scaled = Decimal(str(face_value)).scaleb(exponent)

@@ -1,0 +1,128 @@
+"""Step 1 of the optimiser: check the request and gather the data the model needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+from math import ceil, gcd
+
+from denomination.cassettes import Cassette
+from denomination.catalogue import Catalogue, Currency
+from denomination.errors import InvalidRequest, UnknownCurrency
+from denomination.preferences import Preference
+
+#: Health cost of one note from a full cassette; a cassette at 1/k of its reference level costs
+#: k times as much, capped at HEALTH_CAP (reached at 10% and below, or at the low threshold).
+HEALTH_UNIT = 10
+HEALTH_CAP = 100
+
+
+@dataclass(frozen=True, slots=True)
+class MixData:
+    """Everything the model needs, amounts scaled down by `step` (the gcd of the notes used)."""
+
+    amount: int
+    currency: Currency
+    preference: Preference
+    max_notes: int
+    usable: tuple[Cassette, ...]          # dispensable cassettes of the currency, by id
+    all_of_currency: tuple[Cassette, ...]
+    step: int
+    health: dict[str, int]                # cassette id -> health cost per note
+    rank: dict[str, int]                  # cassette id -> deterministic tie-break rank
+
+    @property
+    def denominations(self) -> tuple[int, ...]:
+        """Return the distinct denominations that can be dispensed now, ascending."""
+        return tuple(sorted({c.denomination for c in self.usable}))
+
+    def stock(self, denomination: int) -> int:
+        """Return how many notes of `denomination` can be dispensed now."""
+        return sum(c.count for c in self.usable if c.denomination == denomination)
+
+
+def check_request(amount: object, currency_code: object, cassettes: Iterable[Cassette],
+                  preference: Preference, max_notes: object, catalogue: Catalogue) -> MixData:
+    """Validate every input at once and return the model data.
+
+    Raises InvalidRequest (`invalid_request`) listing each problem by field, or UnknownCurrency.
+    """
+    problems: dict[str, list[str]] = {}
+    cassettes = tuple(cassettes)
+    if not _is_int(amount) or amount <= 0:
+        problems.setdefault("amount", []).append("must be a positive integer in minor units")
+    if not _is_int(max_notes) or max_notes < 1:
+        problems.setdefault("max_notes", []).append("must be a positive integer")
+    currency = None
+    try:
+        currency = catalogue.currency(currency_code)
+    except UnknownCurrency as error:
+        problems.setdefault("currency", []).append(error.message)
+    _check_cassettes(cassettes, catalogue, problems)
+    if currency is not None:
+        for denomination in sorted(preference.denominations - set(currency.notes)):
+            problems.setdefault("preference", []).append(
+                f"{denomination} is not a {currency.code} note (notes: {currency.notes})")
+    if problems:
+        raise InvalidRequest("the request is invalid: " + _summary(problems), problems)
+    of_currency = tuple(sorted((c for c in cassettes if c.currency == currency.code),
+                               key=lambda c: c.id))
+    usable = tuple(c for c in of_currency if c.dispensable)
+    step = reduce(gcd, (c.denomination for c in usable), 0) or 1
+    return MixData(amount, currency, preference, max_notes, usable, of_currency, step,
+                   _health_costs(usable), {c.id: i for i, c in enumerate(usable)})
+
+
+def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
+                     problems: dict[str, list[str]]) -> None:
+    seen: set[str] = set()
+    for index, cassette in enumerate(cassettes):
+        where = f"cassettes[{index}]"
+        if not isinstance(cassette, Cassette):
+            problems.setdefault(where, []).append("must be a Cassette")
+            continue
+        found = []
+        if cassette.id in seen:
+            found.append(f"duplicate cassette id {cassette.id!r}")
+        seen.add(cassette.id)
+        if not _is_int(cassette.count) or cassette.count < 0:
+            found.append("count must be an integer >= 0")
+        if cassette.capacity is not None and (not _is_int(cassette.capacity)
+                                              or cassette.capacity < 0):
+            found.append("capacity must be an integer >= 0")
+        elif _is_int(cassette.count) and cassette.capacity is not None \
+                and cassette.count > cassette.capacity:
+            found.append(f"count {cassette.count} is above capacity {cassette.capacity}")
+        if cassette.currency not in catalogue.currencies:
+            found.append(f"unknown currency {cassette.currency!r}")
+        elif cassette.denomination not in catalogue.currencies[cassette.currency].notes:
+            found.append(f"{cassette.denomination} is not a {cassette.currency} note")
+        if found:
+            problems.setdefault(where, []).extend(found)
+
+
+def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
+    """Cost per note of drawing on each cassette: the emptier it is, the dearer its notes.
+
+    A cassette's level is its count over its capacity (or, without one, over the fullest
+    cassette of the currency). Drawing on the fuller cassette keeps every denomination available
+    for the customers who come next.
+    """
+    reference = max((c.count for c in usable), default=1)
+    costs = {}
+    for cassette in usable:
+        full = cassette.capacity or reference
+        if cassette.count <= cassette.low_threshold:
+            costs[cassette.id] = HEALTH_CAP
+        else:
+            costs[cassette.id] = min(HEALTH_CAP, ceil(HEALTH_UNIT * full / cassette.count))
+    return costs
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _summary(problems: dict[str, list[str]]) -> str:
+    return "; ".join(f"{field}: {', '.join(found)}" for field, found in problems.items())

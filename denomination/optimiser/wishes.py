@@ -1,0 +1,121 @@
+"""The customer's wish as a CP-SAT cost term, one function per preference kind.
+
+Each function adds what it needs to the model and returns (cost, upper bound of the cost); a
+cost of 0 never means "met" by itself, `assessment.py` decides that. Semantics, with the demo
+CZK terminal (100, 200, 500, 1000, 2000, 5000; 40-note limit):
+
+- fewest: the fewest notes. 2000 -> 1 x 2000.
+- small: the smallest "largest note" that keeps the mix within the note budget (15 unless the
+  customer says otherwise), then the fewest notes. 2000 -> 10 x 200 (100s would need 20 notes,
+  which is as unhelpful in a shop as a single 2000); 500 -> 5 x 100; 5000 -> 10 x 500.
+- mixed: as many different denominations below the amount as possible, then the fewest notes.
+  2000 -> 1000 + 500 + 200 + 200 + 100; 300 -> 200 + 100.
+- counts: the smallest total deviation, note by note, from the requested counts.
+- bounds: the smallest total violation of the min / max / exclude bounds, then (after
+  inventory health) the fewest notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from denomination.optimiser.data import MixData
+from denomination.preferences import PreferenceKind
+
+Term = tuple[cp_model.LinearExprT, int]
+ByDenomination = dict[int, cp_model.LinearExprT]
+
+
+def fewest(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+           total: cp_model.LinearExprT) -> Term:
+    """Cost = number of notes."""
+    return total, data.max_notes
+
+
+def small(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+          total: cp_model.LinearExprT) -> Term:
+    """Cost = (notes over budget, rank of the largest note used, notes), lexicographically."""
+    denominations = sorted(by_denomination)
+    budget = min(data.preference.note_budget, data.max_notes)
+    levels = data.max_notes + 1
+    # over: notes beyond the customer's budget.
+    over = model.new_int_var(0, data.max_notes, "over_budget")
+    model.add(over >= total - budget)
+    # largest: rank (0 = smallest) of the largest denomination in the mix.
+    largest = model.new_int_var(0, max(len(denominations) - 1, 0), "largest_rank")
+    for rank, denomination in enumerate(denominations):
+        # used[d]: the mix holds at least one note of d.
+        used = model.new_bool_var(f"used[{denomination}]")
+        model.add(by_denomination[denomination] <= data.max_notes * used)
+        model.add(largest >= rank).only_enforce_if(used)
+    width = len(denominations) * levels
+    cost = over * width + largest * levels + total
+    return cost, data.max_notes * width + width + data.max_notes
+
+
+def mixed(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+          total: cp_model.LinearExprT) -> Term:
+    """Cost = (denominations below the amount left out, notes), lexicographically."""
+    below = [d for d in sorted(by_denomination) if d < data.amount]
+    levels = data.max_notes + 1
+    used = []
+    for denomination in below:
+        # used[d]: the mix holds at least one note of d.
+        flag = model.new_bool_var(f"used[{denomination}]")
+        model.add(by_denomination[denomination] >= 1).only_enforce_if(flag)
+        used.append(flag)
+    cost = (len(below) - sum(used)) * levels + total
+    return cost, len(below) * levels + data.max_notes
+
+
+def counts(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+           total: cp_model.LinearExprT) -> Term:
+    """Cost = total absolute deviation from the requested counts, over every denomination."""
+    wanted = dict(data.preference.counts)
+    cost, bound = 0, 0
+    for denomination in sorted(set(wanted) | set(by_denomination)):
+        want = wanted.get(denomination, 0)
+        given = by_denomination.get(denomination, 0)
+        top = max(want, data.max_notes)
+        # deviation[d] >= |notes of d - wanted of d|
+        deviation = model.new_int_var(0, top, f"deviation[{denomination}]")
+        model.add(deviation >= given - want)
+        model.add(deviation >= want - given)
+        cost += deviation
+        bound += top
+    return cost, bound
+
+
+def bounds(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+           total: cp_model.LinearExprT) -> Term:
+    """Cost = notes short of each minimum + notes over each maximum (an exclusion is max 0)."""
+    preference = data.preference
+    maximum = dict(preference.maximum) | {d: 0 for d in preference.exclude}
+    cost, bound = 0, 0
+    for denomination, least in preference.minimum:
+        given = by_denomination.get(denomination, 0)
+        # short[d] >= min[d] - notes of d
+        short = model.new_int_var(0, least, f"short[{denomination}]")
+        model.add(short >= least - given)
+        cost += short
+        bound += least
+    for denomination, most in sorted(maximum.items()):
+        if denomination not in by_denomination:
+            continue
+        # excess[d] >= notes of d - max[d]
+        excess = model.new_int_var(0, data.max_notes, f"excess[{denomination}]")
+        model.add(excess >= by_denomination[denomination] - most)
+        cost += excess
+        bound += data.max_notes
+    return cost, bound
+
+
+WISHES: dict[PreferenceKind, Callable[..., Term]] = {
+    PreferenceKind.FEWEST: fewest,
+    PreferenceKind.SMALL: small,
+    PreferenceKind.MIXED: mixed,
+    PreferenceKind.COUNTS: counts,
+    PreferenceKind.BOUNDS: bounds,
+}

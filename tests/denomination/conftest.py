@@ -1,0 +1,47 @@
+"""Shared inventories and a brute-force reference for the optimiser tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from denomination import Cassette
+
+
+def czk(id_: str, face: int, count: int, **extra) -> Cassette:
+    """A CZK cassette of `count` notes of face value `face` (koruny)."""
+    return Cassette(id_, "CZK", face * 100, count, **extra)
+
+
+DEMO = (czk("A", 100, 120), czk("B", 200, 120), czk("C", 500, 100), czk("D", 1000, 100),
+        czk("E", 2000, 80), czk("F", 5000, 40))
+
+
+def all_mixes(amount: int, cassettes: Sequence[Cassette], max_notes: int):
+    """Yield every valid mix (cassette id -> notes) of dispensable cassettes: the reference."""
+    usable = [c for c in cassettes if c.dispensable]
+    ranges = [range(min(c.count, max_notes) + 1) for c in usable]
+    for counts in itertools.product(*ranges):
+        if sum(counts) <= max_notes and sum(
+                c.denomination * n for c, n in zip(usable, counts, strict=True)) == amount:
+            yield {c.id: n for c, n in zip(usable, counts, strict=True)}
+
+
+def by_denomination(mix: dict[str, int], cassettes: Sequence[Cassette]) -> dict[int, int]:
+    """Collapse cassette id -> notes to denomination -> notes, without zero entries."""
+    units = {c.id: c.denomination for c in cassettes}
+    result: dict[int, int] = {}
+    for cid, n in mix.items():
+        if n:
+            result[units[cid]] = result.get(units[cid], 0) + n
+    return result
+
+
+def is_valid(plan, amount: int, cassettes: Sequence[Cassette], max_notes: int) -> bool:
+    """The hard rules: exact amount, within stock, dispensable units only, within the limit."""
+    units = {c.id: c for c in cassettes}
+    return (sum(units[cid].denomination * n for cid, n in plan.by_cassette.items()) == amount
+            and all(units[cid].dispensable and n <= units[cid].count
+                    for cid, n in plan.by_cassette.items())
+            and plan.notes <= max_notes
+            and by_denomination(dict(plan.by_cassette), cassettes) == dict(plan.by_denomination))
