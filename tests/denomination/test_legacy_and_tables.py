@@ -44,3 +44,19 @@ def test_dispensable_table_for_the_demo_terminal():
 def test_dispensable_table_empty_inventory():
     table = dispensable_amounts("CZK", [czk("A", 100, 0)], max_notes=40)
     assert table.amounts == () and table.largest is None and not table.is_payable(10000)
+
+
+def test_reserve_is_held_back_from_fewest_and_released_to_small():
+    from denomination import Preference, plan_mix
+    from denomination.reserve import apply_reserve
+
+    cassettes = [czk("A", 100, 30), czk("B", 500, 1), czk("C", 1000, 10)]
+    reserve = {10000: 25}
+    fewest = Preference.from_mapping({"kind": "fewest"})
+    seen = apply_reserve(cassettes, reserve, fewest)
+    assert [c.count for c in seen] == [5, 1, 10]
+    assert plan_mix(70000, "CZK", seen, fewest).by_denomination == {50000: 1, 10000: 2}
+    small = Preference.from_mapping({"kind": "small"})
+    assert [c.count for c in apply_reserve(cassettes, reserve, small)] == [30, 1, 10]
+    counts = Preference.from_mapping({"kind": "counts", "counts": {"10000": 7}})
+    assert apply_reserve(cassettes, reserve, counts)[0].count == 30

@@ -58,7 +58,8 @@ def test_greedy_dead_end_still_finds_a_mix():
 
 def test_only_ok_cassettes_of_the_currency_give_notes():
     cassettes = [czk("A", 100, 50), czk("B", 500, 0),
-                 czk("C", 500, 50, status=CassetteStatus.INOPERATIVE), czk("D", 500, 50, locked=True),
+                 czk("C", 500, 50, status=CassetteStatus.INOPERATIVE),
+                 czk("D", 500, 50, locked=True),
                  Cassette("E", "EUR", 5000, 50),
                  czk("F", 200, 50, status=CassetteStatus.MISSING)]
     plan = plan_mix(50000, "CZK", cassettes)
