@@ -1,0 +1,64 @@
+"""`kiosk-sim`: run a hardware scenario against the simulated dispenser and print what happened.
+
+    kiosk-sim run sim/scenarios/jam.toml          # instant, simulated time
+    kiosk-sim run jam --real-time                 # a shipped scenario, at a real dispenser's pace
+    kiosk-sim list                                # the shipped scenarios
+
+Exit status: 0 when every note is accounted for, 1 when a note is not, 2 for a bad scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from denomination.errors import CashmixError
+from kiosk_service.hardware.clock import ManualClock, SystemClock
+from sim.report import print_report
+from sim.runner import run_scenario
+from sim.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+
+EXIT_OK, EXIT_UNACCOUNTED, EXIT_BAD_SCENARIO = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = argparse.ArgumentParser(prog="kiosk-sim", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a scenario file (or a shipped scenario's name)")
+    run.add_argument("scenario", help="path to a .toml scenario, or a name from `kiosk-sim list`")
+    run.add_argument("--real-time", action="store_true",
+                     help="take as long as a real dispenser (default: instant, simulated time)")
+    commands.add_parser("list", help="list the shipped scenarios")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for path in sorted(SCENARIOS.glob("*.toml")):
+            print(path.stem)
+        return EXIT_OK
+    try:
+        scenario = load_scenario(_find(args.scenario))
+        clock = SystemClock() if args.real_time else ManualClock()
+        report = run_scenario(scenario, clock=clock)
+    except CashmixError as error:
+        print(f"kiosk-sim: {error.code}: {error.message}", file=sys.stderr)
+        for place, problems in (error.details.get("errors") or {}).items():
+            for problem in problems:
+                print(f"  {place}: {problem}", file=sys.stderr)
+        return EXIT_BAD_SCENARIO
+    print_report(report, sys.stdout)
+    return EXIT_OK if report.ok else EXIT_UNACCOUNTED
+
+
+def _find(name: str) -> Path:
+    path = Path(name)
+    if path.exists() or path.suffix:
+        return path
+    return SCENARIOS / f"{name}.toml"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
