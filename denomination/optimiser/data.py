@@ -43,8 +43,10 @@ class MixData:
 
 
 def check_request(amount: object, currency_code: object, cassettes: Iterable[Cassette],
-                  preference: Preference, max_notes: object, catalogue: Catalogue) -> MixData:
-    """Validate every input at once and return the model data.
+                  preference: Preference, max_notes: object, catalogue: Catalogue, *,
+                  health: bool = True) -> MixData:
+    """Validate every input at once and return the model data (`health=False`: every cassette's
+    notes cost the same, so inventory health plays no part).
 
     Raises InvalidRequest (`invalid_request`) listing each problem by field, or UnknownCurrency.
     """
@@ -70,8 +72,9 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
                                key=lambda c: c.id))
     usable = tuple(c for c in of_currency if c.dispensable)
     step = reduce(gcd, (c.denomination for c in usable), 0) or 1
-    return MixData(amount, currency, preference, max_notes, usable, of_currency, step,
-                   _health_costs(usable), {c.id: i for i, c in enumerate(usable)})
+    costs = _health_costs(usable) if health else {c.id: HEALTH_UNIT for c in usable}
+    return MixData(amount, currency, preference, max_notes, usable, of_currency, step, costs,
+                   {c.id: i for i, c in enumerate(usable)})
 
 
 def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,

@@ -29,20 +29,21 @@ MENU_SIZE = 5
 def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
              preference: Preference | Mapping[str, Any] | None = None, *, max_notes: int = 40,
              catalogue: Catalogue | None = None,
-             solver_parameters: Mapping[str, Any] | None = None) -> Plan:
+             solver_parameters: Mapping[str, Any] | None = None, health: bool = True) -> Plan:
     """Return the mix that best meets `preference` for `amount` (minor units) of `currency`.
 
     Hard rules: the notes pay the amount exactly, no cassette gives more than it holds, only
     dispensable cassettes of the currency give notes, at most `max_notes` notes. Then, in order:
     the customer's wish, inventory health, fewer notes, a fixed tie-break.
 
-    `solver_parameters` replaces SOLVER_PARAMETERS (benchmarks compare against the defaults).
+    `solver_parameters` replaces SOLVER_PARAMETERS (benchmarks compare against the defaults);
+    `health=False` drops the inventory-health objective (the traffic study measures its worth).
     Raises InvalidRequest (`invalid_request`, every problem listed), UnknownCurrency,
     NotDispensable (`not_dispensable`, with `.reasons` and `.nearest`) or OptimiserError.
     """
     wish = Preference.coerce(preference)
     data = check_request(amount, currency, cassettes, wish, max_notes,
-                         catalogue or default_catalogue())
+                         catalogue or default_catalogue(), health=health)
     if wish.kind == PreferenceKind.OPTIONS:
         return _options(data, solver_parameters)
     plan = _solve(data, solver_parameters)

@@ -197,3 +197,9 @@ def test_unknown_currency():
         from denomination import default_catalogue
         default_catalogue().currency("ABC")
     assert caught.value.code == "unknown_currency"
+
+
+def test_health_can_be_switched_off_for_studies():
+    cassettes = [czk("A", 500, 20, capacity=100), czk("B", 500, 90, capacity=100)]
+    assert plan_mix(150000, "CZK", cassettes, health=False).by_cassette == {"A": 3}
+    assert plan_mix(150000, "CZK", cassettes).by_cassette == {"B": 3}
