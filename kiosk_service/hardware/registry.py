@@ -39,8 +39,9 @@ def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]]) -> dict[s
     """Return the URL's query options converted by `allowed` (name -> converter).
 
     For drivers: every problem is collected and raised at once as DriverURLError
-    (`invalid_driver_url`) with `errors` mapping each option to its problems; unknown options
-    name the allowed ones. A converter signals a bad value by raising ValueError.
+    (`invalid_driver_url`) with `errors` mapping each option to its problems and `allowed`
+    listing the option names; the message for an unknown option names the allowed ones too.
+    A converter signals a bad value by raising ValueError.
     """
     parts = urlsplit(url)
     problems: dict[str, list[str]] = {}
@@ -59,5 +60,6 @@ def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]]) -> dict[s
             except ValueError as error:
                 problems.setdefault(name, []).append(str(error))
     if problems:
-        raise DriverURLError(f"bad dispenser URL {url!r}", url=url, errors=problems)
+        raise DriverURLError(f"bad dispenser URL {url!r}", url=url, errors=problems,
+                             allowed=sorted(allowed))
     return options
