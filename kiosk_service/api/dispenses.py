@@ -1,0 +1,118 @@
+"""Dispenses: pay a quote on the dispenser, idempotently, with the host's authorization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, post_load, validate
+
+from kiosk_service.api.deps import current_actor, current_deps
+from kiosk_service.api.schemas import AmountOutSchema
+from kiosk_service.api.security import requires
+from kiosk_service.records import Dispense, DispenseRequest, HostAuthorization, Role
+from kiosk_service.services import dispenses
+
+blp = Blueprint("dispenses", __name__, url_prefix="/api/v1/terminals",
+                description="Dispenses: pay a held quote and account for every note.")
+
+
+class AuthorizationSchema(Schema):
+    """The host's permission: HMAC-SHA256, hex, of
+    "{terminal_id}|{quote_id}|{value}|{currency}|{expires_at}" under the terminal's secret."""
+
+    expires_at = fields.Integer(strict=True, required=True,
+                                metadata={"description": "Unix seconds."})
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+    @post_load
+    def to_authorization(self, data: dict[str, Any], **kwargs: Any) -> HostAuthorization:
+        return HostAuthorization(data["expires_at"], data["signature"])
+
+
+class DispenseRequestSchema(Schema):
+    quote_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    authorization = fields.Nested(AuthorizationSchema, load_default=None)
+    complete_from_other_cassettes = fields.Boolean(load_default=False, metadata={
+        "description": "After a jam, pay the whole amount from the other cassettes."})
+
+    @post_load
+    def to_request(self, data: dict[str, Any], **kwargs: Any) -> DispenseRequest:
+        return DispenseRequest(data["quote_id"], data["authorization"],
+                               data["complete_from_other_cassettes"])
+
+
+class NoteOutcomeSchema(Schema):
+    """Where one cassette's notes went."""
+
+    cassette = fields.String(attribute="cassette_id")
+    denomination = fields.Integer()
+    planned = fields.Integer()
+    picked = fields.Integer()
+    stacked = fields.Integer()
+    presented = fields.Integer()
+    taken = fields.Integer()
+    retracted = fields.Integer()
+    rejected = fields.Integer()
+    unknown = fields.Integer()
+
+
+class DispenseSchema(Schema):
+    """A dispense: its state, what the customer got, the shortfall to reverse, note by note."""
+
+    id = fields.String()
+    terminal_id = fields.String()
+    quote_id = fields.String()
+    amount = fields.Nested(AmountOutSchema)
+    state = fields.String()
+    outcome = fields.String(metadata={"description": "complete, partial or none."})
+    dispensed = fields.Function(lambda d: {"value": d.dispensed_value,
+                                           "currency": d.amount.currency},
+                                metadata={"type": "object"})
+    shortfall = fields.Function(lambda d: {"value": d.shortfall, "currency": d.amount.currency},
+                                metadata={"type": "object"})
+    error = fields.String(allow_none=True)
+    notes = fields.List(fields.Nested(NoteOutcomeSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+@blp.route("/<tid>/dispenses")
+class Dispenses(MethodView):
+    @requires(Role.KIOSK)
+    @blp.arguments(DispenseRequestSchema)
+    @blp.response(201, DispenseSchema, headers={"Idempotent-Replayed": {
+        "description": "true when this is the stored answer to an earlier request",
+        "schema": {"type": "string"}}})
+    def post(self, dispense_request: DispenseRequest, tid: str):
+        """Dispense a held quote. Needs an `Idempotency-Key` header: the same key and body
+        return the first dispense and never pay twice; another body is a 409."""
+        deps = current_deps()
+        dispense, replayed = dispenses.dispense_quote(
+            tid, dispense_request, idempotency_key=request.headers.get("Idempotency-Key"),
+            actor=current_actor(), uow=deps.unit_of_work(), clock=deps.clock,
+            devices=deps.devices, settings=deps.dispense_settings, metrics=deps.metrics)
+        return dispense, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@blp.route("/<tid>/dispenses/<did>")
+class DispenseById(MethodView):
+    @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.response(200, DispenseSchema)
+    def get(self, tid: str, did: str) -> Dispense:
+        """Return the dispense's outcome, note by note."""
+        return dispenses.get_dispense(tid, did, uow=current_deps().unit_of_work())
+
+
+@blp.route("/<tid>/dispenses/<did>/retract")
+class Retract(MethodView):
+    @requires(Role.KIOSK)
+    @blp.response(200, DispenseSchema)
+    def post(self, tid: str, did: str) -> Dispense:
+        """The customer did not take the cash: retract the presented notes."""
+        deps = current_deps()
+        return dispenses.retract_dispense(tid, did, actor=current_actor(),
+                                          uow=deps.unit_of_work(), clock=deps.clock,
+                                          devices=deps.devices)

@@ -1,0 +1,56 @@
+"""The journal (staff): append-only, paged, filterable by kind and time."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from kiosk_service.api.deps import current_deps
+from kiosk_service.api.security import requires
+from kiosk_service.records import Role
+from kiosk_service.services.journal import JournalPage, read_journal
+
+blp = Blueprint("journal", __name__, url_prefix="/api/v1/terminals",
+                description="Staff: the append-only audit journal.")
+
+
+class JournalQuerySchema(Schema):
+    kind = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                       metadata={"description": "Repeat to ask for several kinds."})
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class JournalEntrySchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    terminal_id = fields.String()
+    actor = fields.String()
+    subject = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    details = fields.Dict(allow_none=True)
+
+
+class JournalPageSchema(Schema):
+    items = fields.List(fields.Nested(JournalEntrySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+@blp.route("/<tid>/journal")
+class Journal(MethodView):
+    @requires(Role.STAFF, Role.ADMIN)
+    @blp.arguments(JournalQuerySchema, location="query")
+    @blp.response(200, JournalPageSchema)
+    def get(self, query: dict, tid: str) -> JournalPage:
+        """Return a page of the journal, oldest first; filter by `kind`, `since`, `until`."""
+        return read_journal(tid, uow=current_deps().unit_of_work(), kinds=query.get("kind"),
+                            since=query.get("since"), until=query.get("until"),
+                            page=query["page"], page_size=query["page_size"])

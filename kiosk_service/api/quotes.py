@@ -1,0 +1,79 @@
+"""Quotes: the customer's mix, held until it expires."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, post_load
+
+from kiosk_service.api.deps import current_deps
+from kiosk_service.api.schemas import AmountOutSchema, AmountSchema, PlanSchema, PreferenceSchema
+from kiosk_service.api.security import requires
+from kiosk_service.persistence.codecs import preference_to_json
+from kiosk_service.records import Quote, QuoteRequest, Role
+from kiosk_service.services import quotes
+
+blp = Blueprint("quotes", __name__, url_prefix="/api/v1/terminals",
+                description="Quotes: plan a mix and hold its notes.")
+
+
+class QuoteRequestSchema(Schema):
+    """An amount and the customer's wish (default: fewest notes)."""
+
+    amount = fields.Nested(AmountSchema, required=True)
+    preference = fields.Nested(PreferenceSchema)
+    alternatives = fields.Boolean(load_default=True, metadata={
+        "description": "Also return a menu of other good mixes (not held)."})
+
+    @post_load
+    def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:
+        from denomination.preferences import Preference
+
+        return QuoteRequest(data["amount"], data.get("preference") or Preference(),
+                            data["alternatives"])
+
+
+class QuoteSchema(Schema):
+    """A quote: the held mix, whether the wish was met, why not, and alternatives."""
+
+    id = fields.String()
+    terminal_id = fields.String()
+    amount = fields.Nested(AmountOutSchema)
+    preference = fields.Method("preference_body", metadata={"type": "object"})
+    plan = fields.Nested(PlanSchema)
+    exact = fields.Function(lambda q: q.plan.exact, metadata={"type": "boolean"})
+    alternatives = fields.List(fields.Nested(PlanSchema))
+    status = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+    def preference_body(self, quote: Quote) -> dict:
+        return preference_to_json(quote.preference)
+
+
+@blp.route("/<tid>/quotes")
+class Quotes(MethodView):
+    @requires(Role.KIOSK)
+    @blp.arguments(QuoteRequestSchema)
+    @blp.response(201, QuoteSchema)
+    def post(self, quote_request: QuoteRequest, tid: str) -> Quote:
+        """Plan a mix for the amount and the customer's preference, and hold its notes.
+
+        When the amount cannot be paid the error `not_dispensable` lists the blocking reasons
+        and the nearest payable amounts below and above.
+        """
+        deps = current_deps()
+        return quotes.create_quote(tid, quote_request, uow=deps.unit_of_work(),
+                                   clock=deps.clock, hold=deps.quote_hold, metrics=deps.metrics)
+
+
+@blp.route("/<tid>/quotes/<qid>")
+class QuoteById(MethodView):
+    @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.response(200, QuoteSchema)
+    def get(self, tid: str, qid: str) -> Quote:
+        """Return a quote (`status` is `expired` once its hold ran out)."""
+        deps = current_deps()
+        return quotes.get_quote(tid, qid, uow=deps.unit_of_work(), clock=deps.clock)

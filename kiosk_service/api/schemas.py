@@ -1,0 +1,87 @@
+"""Schemas shared by several blueprints: money, preferences, plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from denomination.errors import InvalidRequest
+from denomination.money import Amount
+from denomination.preferences import PREFERENCE_KINDS, Preference
+
+DENOMINATION_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,12}$",
+                                                          error="must be a denomination in "
+                                                                "minor units, e.g. \"50000\""))
+NOTE_COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+
+
+class AmountSchema(Schema):
+    """Money on the wire: `{"value": 200000, "currency": "CZK"}` (2000.00 CZK), minor units."""
+
+    value = fields.Integer(strict=True, required=True,
+                           validate=validate.Range(min=1, max=10**13))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+    @post_load
+    def to_amount(self, data: dict[str, Any], **kwargs: Any) -> Amount:
+        return Amount(data["value"], data["currency"])
+
+
+class AmountOutSchema(Schema):
+    """Money in a response."""
+
+    value = fields.Integer()
+    currency = fields.String()
+
+
+class PreferenceSchema(Schema):
+    """The customer's wish; see DESIGN.md 'Preferences' for every kind."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(PREFERENCE_KINDS))
+    counts = fields.Dict(keys=DENOMINATION_KEY, values=NOTE_COUNT)
+    minimum = fields.Dict(keys=DENOMINATION_KEY, values=NOTE_COUNT, data_key="min")
+    maximum = fields.Dict(keys=DENOMINATION_KEY, values=NOTE_COUNT, data_key="max")
+    exclude = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)))
+    max_notes = fields.Integer(strict=True, validate=validate.Range(min=1, max=200))
+
+    @post_load
+    def to_preference(self, data: dict[str, Any], **kwargs: Any) -> Preference:
+        renamed = {{"minimum": "min", "maximum": "max"}.get(k, k): v for k, v in data.items()}
+        try:
+            return Preference.from_mapping(renamed)
+        except InvalidRequest as error:
+            raise ValidationError({k.removeprefix("preference."): v
+                                   for k, v in error.errors.items()}) from None
+
+
+class ReasonSchema(Schema):
+    """Why a wish was not met exactly."""
+
+    code = fields.String()
+    message = fields.String()
+    denomination = fields.Integer(allow_none=True)
+    cassette = fields.String(allow_none=True)
+
+
+class NoteCountSchema(Schema):
+    """Notes of one denomination in a mix."""
+
+    denomination = fields.Integer()
+    count = fields.Integer()
+
+
+class PlanSchema(Schema):
+    """A mix of notes: by denomination (largest first) and by cassette."""
+
+    kind = fields.String()
+    label = fields.String(allow_none=True)
+    exact = fields.Boolean()
+    notes = fields.Integer()
+    by_denomination = fields.Method("denominations", metadata={
+        "type": "array", "items": {"type": "object"}})
+    by_cassette = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+    def denominations(self, plan: Any) -> list[dict[str, int]]:
+        return [{"denomination": d, "count": n} for d, n in plan.by_denomination.items()]

@@ -1,0 +1,99 @@
+"""Terminal status and what it can pay now."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from kiosk_service.api.deps import current_deps
+from kiosk_service.api.security import requires
+from kiosk_service.records import Role
+from kiosk_service.services import terminals
+from kiosk_service.services.terminals import TerminalView
+
+blp = Blueprint("terminals", __name__, url_prefix="/api/v1/terminals",
+                description="Terminal status and payable amounts.")
+
+
+class CassetteSchema(Schema):
+    """A cassette: notes in it, notes held by quotes, and its condition."""
+
+    id = fields.String()
+    currency = fields.String()
+    denomination = fields.Integer(metadata={"description": "Minor units per note."})
+    count = fields.Integer()
+    held = fields.Integer()
+    available = fields.Integer()
+    capacity = fields.Integer(allow_none=True)
+    low_threshold = fields.Integer()
+    status = fields.String()
+    fill = fields.String()
+    locked = fields.Boolean()
+
+
+def cassette_body(cassette, held: int) -> dict:
+    """Return the response form of a cassette and the notes held in it."""
+    return {"id": cassette.id, "currency": cassette.currency,
+            "denomination": cassette.denomination, "count": cassette.count, "held": held,
+            "available": max(0, cassette.count - held), "capacity": cassette.capacity,
+            "low_threshold": cassette.low_threshold, "status": str(cassette.status),
+            "fill": str(cassette.fill), "locked": cassette.locked}
+
+
+class DeviceSchema(Schema):
+    reachable = fields.Boolean()
+    state = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class TerminalSchema(Schema):
+    """A terminal's status."""
+
+    id = fields.String()
+    name = fields.String()
+    currency = fields.String()
+    note_limit = fields.Integer()
+    cassettes = fields.List(fields.Nested(CassetteSchema))
+    device = fields.Nested(DeviceSchema)
+
+
+class DispensableQuerySchema(Schema):
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class DispensableSchema(Schema):
+    """What can be paid now, from the notes no quote holds (minor units)."""
+
+    currency = fields.String()
+    largest = fields.Integer(allow_none=True)
+    step = fields.Integer()
+    amounts = fields.List(fields.Integer())
+
+
+@blp.route("/<tid>")
+class TerminalStatus(MethodView):
+    @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.response(200, TerminalSchema)
+    def get(self, tid: str) -> dict:
+        """Return the terminal: cassettes with counts and holds, note limit, device health."""
+        deps = current_deps()
+        view: TerminalView = terminals.terminal_view(tid, uow=deps.unit_of_work(),
+                                                     clock=deps.clock, devices=deps.devices)
+        t = view.terminal
+        return {"id": t.id, "name": t.name, "currency": t.currency, "note_limit": t.note_limit,
+                "cassettes": [cassette_body(c, view.held.get(c.id, 0)) for c in t.cassettes],
+                "device": view.device}
+
+
+@blp.route("/<tid>/dispensable")
+class Dispensable(MethodView):
+    @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.arguments(DispensableQuerySchema, location="query")
+    @blp.response(200, DispensableSchema)
+    def get(self, query: dict, tid: str):
+        """Return every amount payable now and the largest, in minor units."""
+        deps = current_deps()
+        return terminals.dispensable(tid, query.get("currency"), uow=deps.unit_of_work(),
+                                     clock=deps.clock)

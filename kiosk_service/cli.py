@@ -1,0 +1,163 @@
+"""The `kiosk-service` command: serve, db upgrade, terminals import, keys create, demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from kiosk_service.config import TERMINALS_DIR
+from kiosk_service.errors import TerminalConfigError
+from kiosk_service.records import Role
+
+DEMO_TERMINAL = TERMINALS_DIR / "demo-czk.toml"
+DEMO_SECRET_ENV = "CASHMIX_DEMO_CZK_HOST_SECRET"
+DEMO_SECRET = "demo-czk-development-secret"
+
+
+def _app(config: dict | None = None):
+    from kiosk_service.app import create_app
+
+    return create_app(config)
+
+
+def _deps(app):
+    return app.extensions["cashmix"]
+
+
+@click.group()
+def main() -> None:
+    """Cashmix kiosk service: quotes, dispenses, cassettes and journal over HTTP."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the API with waitress (the database must be migrated: `db upgrade`)."""
+    app = _app()
+    if not _deps(app).schema_ready():
+        raise click.ClickException("the database is not migrated; run `kiosk-service db upgrade`")
+    _serve(app, host, port, threads)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Migrate the database (DATABASE_URL) to the newest schema."""
+    from kiosk_service.persistence.migrate import upgrade_database
+
+    app = _app({"RECOVER_ON_START": False})
+    upgrade_database(_deps(app).engine)
+    click.echo("database is up to date")
+
+
+@main.group()
+def terminals() -> None:
+    """Terminal configuration."""
+
+
+@terminals.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def import_(files: tuple[str, ...]) -> None:
+    """Validate terminal TOML files and create or replace the terminals they describe."""
+    from kiosk_service.services.terminals import import_terminal
+    from kiosk_service.terminal_files import load_terminal_file
+
+    loaded, failed = [], False
+    for path in files:
+        try:
+            loaded.append(load_terminal_file(path))
+        except TerminalConfigError as error:
+            failed = True
+            click.echo(f"{path}: invalid", err=True)
+            for where, problems in error.errors.items():
+                for problem in problems:
+                    click.echo(f"  {where}: {problem}", err=True)
+    if failed:
+        sys.exit(1)
+    deps = _deps(_app())
+    for terminal in loaded:
+        import_terminal(terminal, uow=deps.unit_of_work(), clock=deps.clock)
+        click.echo(f"imported {terminal.id} ({len(terminal.cassettes)} cassettes)")
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--terminal", default=None, help="The terminal the key is for (kiosk: required).")
+@click.option("--label", default="", help="Who or what holds the key.")
+def create(role: str, terminal: str | None, label: str) -> None:
+    """Create an API key and print it; it is shown only this once."""
+    from kiosk_service.services.keys import create_key
+
+    deps = _deps(_app())
+    click.echo(create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
+                          label=label))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Where the demo database goes (default: a new temporary folder).")
+def demo(host: str, port: int, data_dir: str | None) -> None:
+    """Run the demo: an empty SQLite database, the demo CZK terminal on the simulator, keys
+    printed at start-up."""
+    from kiosk_service.persistence.migrate import upgrade_database
+    from kiosk_service.services.keys import create_key
+    from kiosk_service.services.terminals import import_terminal
+    from kiosk_service.terminal_files import load_terminal_file
+
+    folder = Path(data_dir or tempfile.mkdtemp(prefix="cashmix-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "cashmix.sqlite"
+    database.unlink(missing_ok=True)
+    os.environ.setdefault(DEMO_SECRET_ENV, DEMO_SECRET)
+    app = _app({"DATABASE_URL": f"sqlite:///{database}", "TAKE_TIMEOUT_SECONDS": 30})
+    deps = _deps(app)
+    upgrade_database(deps.engine)
+    terminal = import_terminal(load_terminal_file(DEMO_TERMINAL), uow=deps.unit_of_work(),
+                               clock=deps.clock, actor="demo")
+    issued = {role: create_key(role, terminal.id, uow=deps.unit_of_work(), clock=deps.clock,
+                               label="demo", actor="demo")
+              for role in (Role.KIOSK, Role.STAFF, Role.ADMIN)}
+    base = f"http://{host}:{port}"
+    click.echo(f"Cashmix demo: terminal {terminal.id} ({terminal.currency}) on "
+               f"{deps.devices.url_for(terminal)}; database {database}")
+    for role, key in issued.items():
+        click.echo(f"  {role:<5} key: {key}")
+    click.echo(f"  host secret: ${DEMO_SECRET_ENV}={os.environ[DEMO_SECRET_ENV]}")
+    click.echo(f"  API docs:    {base}/api/v1/docs")
+    click.echo(f"  try:         curl -s -H 'Authorization: Bearer {issued[Role.KIOSK]}' "
+               f"-H 'Content-Type: application/json' -d "
+               "'{\"amount\": {\"value\": 350000, \"currency\": \"CZK\"}, "
+               "\"preference\": {\"kind\": \"mixed\"}}' "
+               f"{base}/api/v1/terminals/{terminal.id}/quotes")
+    _serve(app, host, port, 8)
+
+
+def _serve(app, host: str, port: int, threads: int) -> None:
+    from waitress import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads)
+    click.echo(f"serving on http://{host}:{server.effective_port}", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        _deps(app).close()

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, repositories returning frozen records, the unit of work."""

@@ -1,0 +1,41 @@
+"""JSON forms of plans and preferences as the database stores them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from denomination.plan import Plan, Reason
+from denomination.preferences import Preference, PreferenceKind
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """Return the JSON form of `plan` (its options are stored separately, as alternatives)."""
+    return {
+        "amount": plan.amount, "currency": plan.currency, "kind": str(plan.kind),
+        "by_cassette": dict(plan.by_cassette),
+        "by_denomination": {str(d): n for d, n in plan.by_denomination.items()},
+        "exact": plan.exact, "label": plan.label,
+        "reasons": [{"code": r.code, "message": r.message, "denomination": r.denomination,
+                     "cassette": r.cassette} for r in plan.reasons],
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    """Rebuild a plan from its JSON form."""
+    return Plan(data["amount"], data["currency"], data["kind"], dict(data["by_cassette"]),
+                {int(d): n for d, n in data["by_denomination"].items()}, data["exact"],
+                tuple(Reason(**r) for r in data["reasons"]), data.get("label"))
+
+
+def preference_to_json(preference: Preference) -> dict[str, Any]:
+    """Return the request form of `preference` (what Preference.from_mapping reads)."""
+    data: dict[str, Any] = {"kind": str(preference.kind)}
+    if preference.kind == PreferenceKind.SMALL:
+        data["max_notes"] = preference.note_budget
+    if preference.kind == PreferenceKind.COUNTS:
+        data["counts"] = {str(d): n for d, n in preference.counts}
+    if preference.kind == PreferenceKind.BOUNDS:
+        data["min"] = {str(d): n for d, n in preference.minimum}
+        data["max"] = {str(d): n for d, n in preference.maximum}
+        data["exclude"] = list(preference.exclude)
+    return data

@@ -1,0 +1,317 @@
+"""Repositories: queries over one session, returning the service's frozen records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from denomination.cassettes import Cassette
+from denomination.money import Amount
+from denomination.preferences import Preference
+from kiosk_service.errors import NotFound
+from kiosk_service.persistence.codecs import (
+    plan_from_json,
+    plan_to_json,
+    preference_to_json,
+)
+from kiosk_service.persistence.tables import (
+    ApiKeyRow,
+    CassetteRow,
+    DispenseNoteRow,
+    DispenseRow,
+    IdempotencyRow,
+    JournalRow,
+    QuoteNoteRow,
+    QuoteRow,
+    TerminalRow,
+    UsedAuthorizationRow,
+)
+from kiosk_service.records import (
+    ApiKey,
+    Dispense,
+    DispenseState,
+    JournalEntry,
+    Quote,
+    QuoteStatus,
+    Terminal,
+)
+
+
+class TerminalRepository:
+    """Terminals and their cassettes."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, terminal_id: str) -> Terminal:
+        """Return the terminal; raises NotFound (`not_found`)."""
+        return self._load(self._row(terminal_id, lock=False))
+
+    def get_for_update(self, terminal_id: str) -> Terminal:
+        """Return the terminal, locking its row until commit (SQLite: the whole database)."""
+        return self._load(self._row(terminal_id, lock=True))
+
+    def ids(self) -> list[str]:
+        """Return every terminal id, sorted."""
+        return list(self.session.scalars(select(TerminalRow.id).order_by(TerminalRow.id)))
+
+    def exists(self, terminal_id: str) -> bool:
+        """Return True when the terminal exists."""
+        return self.session.get(TerminalRow, terminal_id) is not None
+
+    def save(self, terminal: Terminal) -> None:
+        """Insert or replace the terminal and its cassettes."""
+        row = self.session.get(TerminalRow, terminal.id)
+        if row is None:
+            row = TerminalRow(id=terminal.id, version=0)
+            self.session.add(row)
+        row.name, row.currency, row.note_limit = terminal.name, terminal.currency, \
+            terminal.note_limit
+        row.host_secret_env, row.dispenser_url = terminal.host_secret_env, terminal.dispenser_url
+        existing = {c.id: c for c in self._cassette_rows(terminal.id)}
+        for position, cassette in enumerate(terminal.cassettes):
+            cassette_row = existing.pop(cassette.id, None)
+            if cassette_row is None:
+                cassette_row = CassetteRow(terminal_id=terminal.id, id=cassette.id)
+                self.session.add(cassette_row)
+            cassette_row.position = position
+            cassette_row.update_from(cassette)
+        for stale in existing.values():
+            self.session.delete(stale)
+        self.session.flush()
+
+    def save_cassette(self, terminal_id: str, cassette: Cassette) -> None:
+        """Store a changed cassette; raises NotFound when it does not exist."""
+        row = self.session.get(CassetteRow, (terminal_id, cassette.id))
+        if row is None:
+            raise NotFound(f"no cassette {cassette.id!r} in terminal {terminal_id!r}")
+        row.update_from(cassette)
+        self.session.flush()
+
+    def _row(self, terminal_id: str, *, lock: bool) -> TerminalRow:
+        query = select(TerminalRow).where(TerminalRow.id == terminal_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
+        return row
+
+    def _cassette_rows(self, terminal_id: str) -> list[CassetteRow]:
+        query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
+        return list(self.session.scalars(query.order_by(CassetteRow.position)))
+
+    def _load(self, row: TerminalRow) -> Terminal:
+        cassettes = tuple(c.to_domain() for c in self._cassette_rows(row.id))
+        return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
+                        row.host_secret_env, row.dispenser_url)
+
+
+class QuoteRepository:
+    """Quotes and the notes they hold."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, quote: Quote) -> None:
+        """Store a new quote and its hold."""
+        self.session.add(QuoteRow(
+            id=quote.id, terminal_id=quote.terminal_id, amount=quote.amount.value,
+            currency=quote.amount.currency, preference=preference_to_json(quote.preference),
+            plan=plan_to_json(quote.plan),
+            alternatives=[plan_to_json(p) for p in quote.alternatives],
+            status=str(quote.status), created_at=quote.created_at, expires_at=quote.expires_at))
+        self.session.flush()
+        for cassette_id, count in quote.plan.by_cassette.items():
+            self.session.add(QuoteNoteRow(quote_id=quote.id, cassette_id=cassette_id,
+                                          terminal_id=quote.terminal_id, count=count))
+        self.session.flush()
+
+    def get(self, terminal_id: str, quote_id: str) -> Quote:
+        """Return the quote; raises NotFound (`not_found`)."""
+        row = self.session.get(QuoteRow, quote_id)
+        if row is None or row.terminal_id != terminal_id:
+            raise NotFound(f"no quote {quote_id!r} at terminal {terminal_id!r}", quote=quote_id)
+        return Quote(row.id, row.terminal_id, Amount(row.amount, row.currency),
+                     Preference.from_mapping(row.preference), plan_from_json(row.plan),
+                     tuple(plan_from_json(p) for p in row.alternatives),
+                     QuoteStatus(row.status), row.created_at, row.expires_at)
+
+    def set_status(self, quote_id: str, status: QuoteStatus) -> None:
+        """Move the quote to `status`."""
+        self.session.get_one(QuoteRow, quote_id).status = str(status)
+        self.session.flush()
+
+    def replace_hold(self, quote: Quote, counts: Mapping[str, int]) -> None:
+        """Make the quote hold `counts` (cassette id -> notes) instead of its plan's notes."""
+        for row in self.session.scalars(select(QuoteNoteRow)
+                                        .where(QuoteNoteRow.quote_id == quote.id)):
+            self.session.delete(row)
+        self.session.flush()
+        for cassette_id, count in counts.items():
+            if count:
+                self.session.add(QuoteNoteRow(quote_id=quote.id, cassette_id=cassette_id,
+                                              terminal_id=quote.terminal_id, count=count))
+        self.session.flush()
+
+    def held_notes(self, terminal_id: str, at: datetime) -> dict[str, int]:
+        """Return cassette id -> notes held at `at` by live quotes (expired holds count not)."""
+        live = or_(QuoteRow.status == str(QuoteStatus.DISPENSING),
+                   (QuoteRow.status == str(QuoteStatus.HELD)) & (QuoteRow.expires_at > at))
+        query = (select(QuoteNoteRow.cassette_id, func.sum(QuoteNoteRow.count))
+                 .join(QuoteRow, QuoteRow.id == QuoteNoteRow.quote_id)
+                 .where(QuoteNoteRow.terminal_id == terminal_id, live)
+                 .group_by(QuoteNoteRow.cassette_id))
+        return {cassette_id: int(total) for cassette_id, total in self.session.execute(query)}
+
+
+class DispenseRepository:
+    """Dispenses and their note-by-note outcomes."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, dispense: Dispense, *, device_before: Mapping[str, Any],
+            complete_from_others: bool) -> None:
+        """Store a new dispense (normally in flight) with the device counters before it."""
+        self.session.add(DispenseRow(
+            id=dispense.id, terminal_id=dispense.terminal_id, quote_id=dispense.quote_id,
+            amount=dispense.amount.value, currency=dispense.amount.currency,
+            state=str(dispense.state), error=dispense.error, device_before=dict(device_before),
+            complete_from_others=complete_from_others, created_at=dispense.created_at,
+            updated_at=dispense.updated_at))
+        self.session.flush()
+        self._save_notes(dispense)
+
+    def save(self, dispense: Dispense) -> None:
+        """Store the dispense's new state and outcome."""
+        row = self.session.get_one(DispenseRow, dispense.id)
+        row.state, row.error, row.updated_at = str(dispense.state), dispense.error, \
+            dispense.updated_at
+        self._save_notes(dispense)
+
+    def get(self, terminal_id: str, dispense_id: str) -> Dispense:
+        """Return the dispense; raises NotFound (`not_found`)."""
+        row = self.session.get(DispenseRow, dispense_id)
+        if row is None or row.terminal_id != terminal_id:
+            raise NotFound(f"no dispense {dispense_id!r} at terminal {terminal_id!r}",
+                           dispense=dispense_id)
+        return self._load(row)
+
+    def device_before(self, dispense_id: str) -> dict[str, Any]:
+        """Return the device counters recorded when the dispense started."""
+        return dict(self.session.get_one(DispenseRow, dispense_id).device_before or {})
+
+    def completes_from_others(self, dispense_id: str) -> bool:
+        """Return True when the request allowed completing from other cassettes."""
+        return self.session.get_one(DispenseRow, dispense_id).complete_from_others
+
+    def in_flight(self, terminal_id: str) -> list[Dispense]:
+        """Return the terminal's dispenses still marked in flight, oldest first."""
+        query = (select(DispenseRow)
+                 .where(DispenseRow.terminal_id == terminal_id,
+                        DispenseRow.state == str(DispenseState.IN_FLIGHT))
+                 .order_by(DispenseRow.created_at))
+        return [self._load(row) for row in self.session.scalars(query)]
+
+    def _save_notes(self, dispense: Dispense) -> None:
+        for note in dispense.notes:
+            self.session.merge(DispenseNoteRow.from_domain(dispense.id, note))
+        self.session.flush()
+
+    def _load(self, row: DispenseRow) -> Dispense:
+        query = (select(DispenseNoteRow).where(DispenseNoteRow.dispense_id == row.id)
+                 .order_by(DispenseNoteRow.cassette_id))
+        notes = tuple(n.to_domain() for n in self.session.scalars(query))
+        return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
+                        DispenseState(row.state), notes, row.created_at, row.updated_at,
+                        row.error)
+
+
+class IdempotencyRepository:
+    """Idempotency keys of dispenses: key -> body hash and the dispense it started."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def find(self, terminal_id: str, key: str) -> tuple[str, str] | None:
+        """Return (request hash, dispense id) for the key, or None when it is new."""
+        row = self.session.get(IdempotencyRow, (terminal_id, key))
+        return None if row is None else (row.request_hash, row.dispense_id)
+
+    def add(self, terminal_id: str, key: str, request_hash: str, dispense_id: str,
+            at: datetime) -> None:
+        """Remember that `key` with `request_hash` started `dispense_id`."""
+        self.session.add(IdempotencyRow(terminal_id=terminal_id, key=key,
+                                        request_hash=request_hash, dispense_id=dispense_id,
+                                        created_at=at))
+        self.session.flush()
+
+
+class AuthorizationRepository:
+    """Host authorizations already spent."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def used(self, signature: str) -> bool:
+        """Return True when the signature was spent before."""
+        return self.session.get(UsedAuthorizationRow, signature.lower()) is not None
+
+    def spend(self, terminal_id: str, quote_id: str, signature: str, at: datetime) -> None:
+        """Record the signature as spent."""
+        self.session.add(UsedAuthorizationRow(signature=signature.lower(),
+                                              terminal_id=terminal_id, quote_id=quote_id,
+                                              used_at=at))
+        self.session.flush()
+
+
+class JournalRepository:
+    """The append-only audit journal."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, entry: JournalEntry) -> None:
+        """Append an entry."""
+        self.session.add(JournalRow.from_domain(entry))
+        self.session.flush()
+
+    def page(self, terminal_id: str, *, kinds: list[str] | None = None,
+             since: datetime | None = None, until: datetime | None = None,
+             page: int = 1, page_size: int = 50) -> tuple[list[JournalEntry], int]:
+        """Return one page of entries (oldest first) and how many match in all."""
+        where = [JournalRow.terminal_id == terminal_id]
+        if kinds:
+            where.append(JournalRow.kind.in_(kinds))
+        if since is not None:
+            where.append(JournalRow.at >= since)
+        if until is not None:
+            where.append(JournalRow.at < until)
+        total = self.session.scalar(select(func.count()).select_from(JournalRow).where(*where))
+        query = (select(JournalRow).where(*where).order_by(JournalRow.id)
+                 .offset((page - 1) * page_size).limit(page_size))
+        return [row.to_domain() for row in self.session.scalars(query)], int(total or 0)
+
+
+class ApiKeyRepository:
+    """API keys, stored hashed."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        self.session.add(ApiKeyRow(id=key.id, secret_hash=key.secret_hash, role=str(key.role),
+                                   terminal_id=key.terminal_id, label=key.label,
+                                   created_at=key.created_at))
+        self.session.flush()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """Return the key with public id `key_id`, or None."""
+        row = self.session.get(ApiKeyRow, key_id)
+        return None if row is None else row.to_domain()

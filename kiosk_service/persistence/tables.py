@@ -1,0 +1,204 @@
+"""ORM tables; each row class converts to and from the service's frozen records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from denomination.cassettes import Cassette, CassetteStatus
+from kiosk_service.persistence.database import UtcDateTime
+from kiosk_service.records import ApiKey, JournalEntry, NoteOutcome, Role
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the Cashmix schema."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class TerminalRow(Base):
+    __tablename__ = "terminals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    note_limit: Mapped[int] = mapped_column(Integer)
+    host_secret_env: Mapped[str | None] = mapped_column(String(200))
+    dispenser_url: Mapped[str | None] = mapped_column(String(500))
+    # Bumped by every write that must be serialized per terminal (the row lock's target).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CassetteRow(Base):
+    __tablename__ = "cassettes"
+
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    denomination: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    low_threshold: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def to_domain(self) -> Cassette:
+        return Cassette(self.id, self.currency, self.denomination, self.count,
+                        CassetteStatus(self.status), self.capacity, self.low_threshold,
+                        self.locked)
+
+    def update_from(self, cassette: Cassette) -> None:
+        self.currency, self.denomination = cassette.currency, cassette.denomination
+        self.count, self.capacity = cassette.count, cassette.capacity
+        self.low_threshold, self.status = cassette.low_threshold, str(cassette.status)
+        self.locked = cassette.locked
+
+
+class QuoteRow(Base):
+    __tablename__ = "quotes"
+    __table_args__ = (Index("ix_quotes_terminal_status", "terminal_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    preference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    alternatives: Mapped[list[Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    expires_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class QuoteNoteRow(Base):
+    """The notes a quote holds, per cassette (the hold)."""
+
+    __tablename__ = "quote_notes"
+
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), primary_key=True)
+    cassette_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class DispenseRow(Base):
+    __tablename__ = "dispenses"
+    __table_args__ = (Index("ix_dispenses_terminal_state", "terminal_id", "state"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(64))
+    # The device's counters when the dispense started: recovery diffs against them.
+    device_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    complete_from_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    updated_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class DispenseNoteRow(Base):
+    """One cassette's notes in one dispense, counter by counter."""
+
+    __tablename__ = "dispense_notes"
+
+    dispense_id: Mapped[str] = mapped_column(ForeignKey("dispenses.id"), primary_key=True)
+    cassette_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    denomination: Mapped[int] = mapped_column(BigInteger)
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+    picked: Mapped[int] = mapped_column(Integer, default=0)
+    stacked: Mapped[int] = mapped_column(Integer, default=0)
+    presented: Mapped[int] = mapped_column(Integer, default=0)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    retracted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    unknown: Mapped[int] = mapped_column(Integer, default=0)
+
+    def to_domain(self) -> NoteOutcome:
+        return NoteOutcome(self.cassette_id, self.denomination, self.planned, self.picked,
+                           self.stacked, self.presented, self.taken, self.retracted,
+                           self.rejected, self.unknown)
+
+    @classmethod
+    def from_domain(cls, dispense_id: str, note: NoteOutcome) -> DispenseNoteRow:
+        return cls(dispense_id=dispense_id, cassette_id=note.cassette_id,
+                   denomination=note.denomination, planned=note.planned, picked=note.picked,
+                   stacked=note.stacked, presented=note.presented, taken=note.taken,
+                   retracted=note.retracted, rejected=note.rejected, unknown=note.unknown)
+
+
+class IdempotencyRow(Base):
+    __tablename__ = "idempotency_keys"
+
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    dispense_id: Mapped[str] = mapped_column(ForeignKey("dispenses.id"))
+    created_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class UsedAuthorizationRow(Base):
+    """Host authorizations already spent: a second use is a replay."""
+
+    __tablename__ = "used_authorizations"
+
+    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
+    quote_id: Mapped[str] = mapped_column(String(32))
+    used_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class JournalRow(Base):
+    __tablename__ = "journal"
+    __table_args__ = (Index("ix_journal_terminal_kind", "terminal_id", "kind", "id"),
+                      Index("ix_journal_terminal_at", "terminal_id", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    at = mapped_column(UtcDateTime, nullable=False)
+    kind: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def to_domain(self) -> JournalEntry:
+        return JournalEntry(self.kind, self.terminal_id, self.actor, self.at, self.subject,
+                            self.reason, self.before, self.after, self.details, self.id)
+
+    @classmethod
+    def from_domain(cls, entry: JournalEntry) -> JournalRow:
+        return cls(terminal_id=entry.terminal_id, at=entry.at, kind=entry.kind,
+                   actor=entry.actor, subject=entry.subject, reason=entry.reason,
+                   before=entry.before, after=entry.after, details=entry.details)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(10))
+    terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at = mapped_column(UtcDateTime, nullable=False)
+
+    def to_domain(self) -> ApiKey:
+        return ApiKey(self.id, self.secret_hash, Role(self.role), self.terminal_id,
+                      self.created_at, self.label)

@@ -1,0 +1,205 @@
+"""The service's own values: terminals, quotes, dispenses, journal entries and API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from denomination.cassettes import Cassette
+from denomination.money import Amount
+from denomination.plan import Plan
+from denomination.preferences import Preference
+
+
+class Role(StrEnum):
+    """What an API key may do: kiosk (quotes, dispenses), staff (cassettes, journal), admin."""
+
+    KIOSK = "kiosk"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class QuoteStatus(StrEnum):
+    """A quote holds its notes while `held` (until it expires) and `dispensing`."""
+
+    HELD = "held"
+    DISPENSING = "dispensing"
+    DISPENSED = "dispensed"
+    EXPIRED = "expired"          # never stored: a held quote past its expiry reads so
+
+
+class DispenseState(StrEnum):
+    """Where a dispense is: the output position's states, plus in flight and failed."""
+
+    IN_FLIGHT = "in_flight"
+    PRESENTED = "presented"
+    TAKEN = "taken"
+    RETRACTED = "retracted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Terminal:
+    """An ATM: its currency, note limit, cassettes, and where its host secret and device are."""
+
+    id: str
+    name: str
+    currency: str
+    note_limit: int
+    cassettes: tuple[Cassette, ...]
+    host_secret_env: str | None = None
+    dispenser_url: str | None = None
+
+    def cassette(self, cassette_id: str) -> Cassette | None:
+        """Return the cassette `cassette_id`, or None."""
+        return next((c for c in self.cassettes if c.id == cassette_id), None)
+
+    def cassettes_less(self, held: Mapping[str, int]) -> tuple[Cassette, ...]:
+        """Return the cassettes with the `held` notes (cassette id -> notes) taken out."""
+        return tuple(replace(c, count=max(0, c.count - held.get(c.id, 0))) for c in self.cassettes)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    """A customer's wish: an amount and a preference; `alternatives` asks for a menu too."""
+
+    amount: Amount
+    preference: Preference
+    alternatives: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A planned mix whose notes are held for the customer until `expires_at`."""
+
+    id: str
+    terminal_id: str
+    amount: Amount
+    preference: Preference
+    plan: Plan
+    alternatives: tuple[Plan, ...]
+    status: QuoteStatus
+    created_at: datetime
+    expires_at: datetime
+
+    def as_seen_at(self, moment: datetime) -> Quote:
+        """Return the quote with status `expired` when its hold ran out before `moment`."""
+        if self.status == QuoteStatus.HELD and moment >= self.expires_at:
+            return replace(self, status=QuoteStatus.EXPIRED)
+        return self
+
+    def holds_at(self, moment: datetime) -> bool:
+        """Return True when the quote still holds its notes at `moment`."""
+        if self.status == QuoteStatus.DISPENSING:
+            return True
+        return self.status == QuoteStatus.HELD and moment < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class HostAuthorization:
+    """The host's signed permission to pay one quote, valid until `expires_at` (unix seconds)."""
+
+    expires_at: int
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class DispenseRequest:
+    """Pay quote `quote_id`; `complete_from_other_cassettes` allows finishing after a jam."""
+
+    quote_id: str
+    authorization: HostAuthorization
+    complete_from_other_cassettes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOutcome:
+    """Where one cassette's notes went in a dispense, counter by counter.
+
+    `picked` left the cassette; of those `stacked` reached the stacker, `rejected` went to the
+    reject bin and `unknown` are lost in the transport. Of the stacked, `presented` reached the
+    customer's side of the shutter, then were `taken` or `retracted` to the retract bin.
+    """
+
+    cassette_id: str
+    denomination: int
+    planned: int
+    picked: int = 0
+    stacked: int = 0
+    presented: int = 0
+    taken: int = 0
+    retracted: int = 0
+    rejected: int = 0
+    unknown: int = 0
+
+    @property
+    def delivered(self) -> int:
+        """Return the notes the customer got or can still take."""
+        return self.presented - self.retracted
+
+
+@dataclass(frozen=True, slots=True)
+class Dispense:
+    """One payout of a quote, with its outcome note by note."""
+
+    id: str
+    terminal_id: str
+    quote_id: str
+    amount: Amount
+    state: DispenseState
+    notes: tuple[NoteOutcome, ...]
+    created_at: datetime
+    updated_at: datetime
+    error: str | None = None
+
+    @property
+    def dispensed_value(self) -> int:
+        """Return the value (minor units) the customer got or can still take."""
+        return sum(n.denomination * n.delivered for n in self.notes)
+
+    @property
+    def shortfall(self) -> int:
+        """Return how much of the amount the customer did not get (for the host to reverse)."""
+        return self.amount.value - self.dispensed_value
+
+    @property
+    def outcome(self) -> str:
+        """Return `complete`, `partial` or `none`, from what reached the customer."""
+        if self.shortfall == 0:
+            return "complete"
+        return "none" if self.dispensed_value == 0 else "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One append-only audit record: who did what to which subject, before and after."""
+
+    kind: str
+    terminal_id: str
+    actor: str
+    at: datetime
+    subject: str | None = None
+    reason: str | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    details: Mapping[str, Any] | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A stored API key: its public id, the hash of its secret, its role and terminal."""
+
+    id: str
+    secret_hash: str
+    role: Role
+    terminal_id: str | None
+    created_at: datetime
+    label: str = ""
+
+    def may_act_on(self, terminal_id: str) -> bool:
+        """Return True when the key covers `terminal_id` (admin and unscoped staff cover all)."""
+        return self.role == Role.ADMIN or self.terminal_id in (None, terminal_id)

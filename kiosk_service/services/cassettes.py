@@ -1,0 +1,119 @@
+"""Cassettes (staff): read, replenish, recount, change denomination, take out of service.
+
+Every change goes to the device first (it must know what is loaded) and then to the database
+with a journal entry naming the actor, the reason, and the cassette before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from denomination.cassettes import Cassette, CassetteStatus
+from denomination.catalogue import default_catalogue
+from denomination.errors import InvalidRequest
+from kiosk_service.devices import DispenserPool
+from kiosk_service.errors import DeviceError, NotFound
+from kiosk_service.hardware import DispenserError
+from kiosk_service.hardware.clock import Clock
+from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
+from kiosk_service.records import JournalEntry
+
+
+@dataclass(frozen=True, slots=True)
+class CassetteChange:
+    """What staff change on a cassette; None leaves a field as it is. `replenish` is a load
+    of fresh notes: `count` becomes the new count and the cassette is back in service."""
+
+    reason: str
+    count: int | None = None
+    denomination: int | None = None
+    capacity: int | None = None
+    low_threshold: int | None = None
+    status: CassetteStatus | None = None
+    locked: bool | None = None
+    replenish: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CassetteView:
+    """A cassette and the notes quotes hold in it."""
+
+    cassette: Cassette
+    held: int
+
+
+def list_cassettes(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> list[CassetteView]:
+    """Return the terminal's cassettes in order; raises NotFound (`not_found`)."""
+    with uow:
+        terminal = uow.terminals.get(terminal_id)
+        held = uow.quotes.held_notes(terminal_id, at=clock.now())
+    return [CassetteView(c, held.get(c.id, 0)) for c in terminal.cassettes]
+
+
+def get_cassette(terminal_id: str, cassette_id: str, *, uow: SqlUnitOfWork,
+                 clock: Clock) -> CassetteView:
+    """Return one cassette; raises NotFound (`not_found`)."""
+    for view in list_cassettes(terminal_id, uow=uow, clock=clock):
+        if view.cassette.id == cassette_id:
+            return view
+    raise NotFound(f"no cassette {cassette_id!r} in terminal {terminal_id!r}")
+
+
+def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, *, actor: str,
+                    uow: SqlUnitOfWork, clock: Clock, devices: DispenserPool) -> CassetteView:
+    """Apply a staff change to the device and the database, journalled; return the cassette.
+
+    Raises NotFound, InvalidRequest (`invalid_request`: a denomination the currency lacks, a
+    count over capacity) and DeviceError (`device_error`: the device refused the load).
+    """
+    with uow:
+        terminal = uow.terminals.get(terminal_id)
+    device = devices.get(terminal)
+    with device.lock:
+        now = clock.now()
+        with uow:
+            terminal = uow.terminals.get_for_update(terminal_id)
+            before = terminal.cassette(cassette_id)
+            if before is None:
+                raise NotFound(f"no cassette {cassette_id!r} in terminal {terminal_id!r}")
+            after = _changed(before, change)
+            try:
+                device.driver.load([after])
+            except DispenserError as error:
+                raise DeviceError(f"the dispenser refused the change: {error.message}",
+                                  device_code=error.code) from error
+            uow.terminals.save_cassette(terminal_id, after)
+            kind = "cassette_replenished" if change.replenish else "cassette_adjusted"
+            uow.journal.add(JournalEntry(kind, terminal_id, actor, now, subject=cassette_id,
+                                         reason=change.reason, before=_describe(before),
+                                         after=_describe(after)))
+            held = uow.quotes.held_notes(terminal_id, at=now).get(cassette_id, 0)
+            uow.commit()
+    return CassetteView(after, held)
+
+
+def _changed(cassette: Cassette, change: CassetteChange) -> Cassette:
+    updates: dict[str, Any] = {k: v for k, v in (
+        ("count", change.count), ("denomination", change.denomination),
+        ("capacity", change.capacity), ("low_threshold", change.low_threshold),
+        ("status", change.status), ("locked", change.locked)) if v is not None}
+    if change.replenish:
+        updates.setdefault("status", CassetteStatus.OK)
+    after = replace(cassette, **updates)
+    problems: dict[str, list[str]] = {}
+    currency = default_catalogue().currency(after.currency)
+    if after.denomination not in currency.notes:
+        problems["denomination"] = [f"{after.denomination} is not a {currency.code} note "
+                                    f"(minor units; notes: {list(currency.notes)})"]
+    if after.capacity is not None and after.count > after.capacity:
+        problems["count"] = [f"{after.count} is over the capacity {after.capacity}"]
+    if problems:
+        raise InvalidRequest("the cassette change is invalid", problems)
+    return after
+
+
+def _describe(cassette: Cassette) -> dict[str, Any]:
+    return {"denomination": cassette.denomination, "count": cassette.count,
+            "capacity": cassette.capacity, "low_threshold": cassette.low_threshold,
+            "status": str(cassette.status), "locked": cassette.locked}

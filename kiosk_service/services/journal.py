@@ -1,0 +1,30 @@
+"""The journal: read pages of the append-only audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
+from kiosk_service.records import JournalEntry
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """One page of entries, oldest first, and how many match in all."""
+
+    items: list[JournalEntry]
+    page: int
+    page_size: int
+    total: int
+
+
+def read_journal(terminal_id: str, *, uow: SqlUnitOfWork, kinds: list[str] | None = None,
+                 since: datetime | None = None, until: datetime | None = None, page: int = 1,
+                 page_size: int = 50) -> JournalPage:
+    """Return one page of the terminal's journal; raises NotFound (`not_found`)."""
+    with uow:
+        uow.terminals.get(terminal_id)
+        items, total = uow.journal.page(terminal_id, kinds=kinds, since=since, until=until,
+                                        page=page, page_size=page_size)
+    return JournalPage(items, page, page_size, total)

@@ -1,0 +1,106 @@
+"""Quotes: plan the customer's mix from the notes nobody else holds, and hold them."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+from denomination import NotDispensable, plan_mix
+from denomination.errors import InvalidRequest
+from denomination.plan import Plan
+from denomination.preferences import Preference, PreferenceKind
+from kiosk_service.hardware.clock import Clock
+from kiosk_service.metrics import Metrics
+from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
+from kiosk_service.records import Quote, QuoteRequest, QuoteStatus, Terminal
+
+log = logging.getLogger("cashmix.quotes")
+
+#: The menu a quote offers next to the chosen mix.
+OPTIONS = Preference(PreferenceKind.OPTIONS)
+
+
+def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork, clock: Clock,
+                 hold: timedelta, metrics: Metrics | None = None) -> Quote:
+    """Plan the mix for `request` and hold its notes until the quote expires; return the quote.
+
+    The solve runs outside the lock on a snapshot of the free notes; under the terminal's lock
+    the plan is checked against the notes free at that moment and re-planned if another quote
+    took them, so two quotes never hold the same notes. Raises NotFound (`not_found`),
+    InvalidRequest (`invalid_request`: wrong currency), NotDispensable (`not_dispensable`, with
+    the nearest payable amounts) and the optimiser's errors.
+    """
+    now = clock.now()
+    kind = str(request.preference.kind)
+    try:
+        with uow:
+            terminal = uow.terminals.get(terminal_id)
+            _check_currency(terminal, request)
+            free = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=now))
+        plan = _plan(terminal, free, request.amount.value, request.preference)
+        alternatives = _alternatives(terminal, free, plan, request)
+        with uow:
+            terminal = uow.terminals.get_for_update(terminal_id)
+            free = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=now))
+            if not _fits(plan, free):
+                plan = _plan(terminal, free, request.amount.value, request.preference)
+            quote = Quote(uuid.uuid4().hex, terminal_id, request.amount, request.preference,
+                          plan, alternatives, QuoteStatus.HELD, now, now + hold)
+            uow.quotes.add(quote)
+            uow.commit()
+    except NotDispensable:
+        _count(metrics, terminal_id, "not_dispensable", kind)
+        raise
+    _count(metrics, terminal_id, "exact" if plan.exact else "inexact", kind)
+    log.info("quote held", extra={"event": "quote.created", "terminal": terminal_id,
+                                  "quote": quote.id, "amount": request.amount.value,
+                                  "kind": kind, "exact": plan.exact, "notes": plan.notes})
+    return quote
+
+
+def get_quote(terminal_id: str, quote_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> Quote:
+    """Return the quote as it stands now (`expired` once its hold ran out); raises NotFound."""
+    with uow:
+        quote = uow.quotes.get(terminal_id, quote_id)
+    return quote.as_seen_at(clock.now())
+
+
+def _check_currency(terminal: Terminal, request: QuoteRequest) -> None:
+    if request.amount.currency != terminal.currency:
+        raise InvalidRequest("the terminal pays another currency", {
+            "amount.currency": [f"terminal {terminal.id} pays {terminal.currency}"]})
+
+
+def _plan(terminal: Terminal, free, amount: int, preference: Preference) -> Plan:
+    try:
+        return plan_mix(amount, terminal.currency, free, preference,
+                        max_notes=terminal.note_limit)
+    except NotDispensable as error:
+        error.details["currency"] = terminal.currency
+        raise
+
+
+def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest) -> tuple[Plan, ...]:
+    if request.preference.kind == PreferenceKind.OPTIONS:
+        return tuple(plan.options)
+    if not request.alternatives:
+        return ()
+    try:
+        menu = plan_mix(request.amount.value, terminal.currency, free, OPTIONS,
+                        max_notes=terminal.note_limit)
+    except NotDispensable:
+        return ()
+    return tuple(option for option in menu.options
+                 if dict(option.by_cassette) != dict(plan.by_cassette))
+
+
+def _fits(plan: Plan, free) -> bool:
+    available: Mapping[str, int] = {c.id: c.count for c in free if c.dispensable}
+    return all(available.get(cid, 0) >= n for cid, n in plan.by_cassette.items())
+
+
+def _count(metrics: Metrics | None, terminal_id: str, outcome: str, kind: str) -> None:
+    if metrics is not None:
+        metrics.quotes.labels(terminal_id, outcome, kind).inc()

@@ -1,0 +1,176 @@
+"""Service fixtures: a real database (SQLite in tmp_path, or PostgreSQL when
+CASHMIX_TEST_DATABASE_URL is set), the simulator, a manual clock, and key-holding clients."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kiosk_service import create_app
+from kiosk_service.hardware import ManualClock
+from kiosk_service.persistence.database import normalise_url
+from kiosk_service.persistence.migrate import upgrade_database
+from kiosk_service.records import Role
+from kiosk_service.services.authorization import sign
+from kiosk_service.services.keys import create_key
+from kiosk_service.services.terminals import import_terminal
+from kiosk_service.terminal_files import load_terminal_file
+
+TERMINALS = Path(__file__).resolve().parents[2] / "config" / "terminals"
+DEMO = "demo-czk"
+SECRET = "test-host-secret"
+ENVIRON = {"CASHMIX_DEMO_CZK_HOST_SECRET": SECRET, "CASHMIX_VIENNA_EUR_HOST_SECRET": SECRET}
+POSTGRES_URL = os.environ.get("CASHMIX_TEST_DATABASE_URL")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL, reason="PostgreSQL tests: set CASHMIX_TEST_DATABASE_URL="
+                             "postgresql://user@127.0.0.1:PORT/db (.ci/run starts one)")
+
+
+def reset_postgres(url: str) -> None:
+    """Give the test an empty public schema."""
+    engine = create_engine(normalise_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    if POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def dispenser_url() -> str:
+    return "sim://?seed=1&pace=0"
+
+
+def build_app(database_url: str, clock, dispenser_url: str, **config):
+    settings = {"TESTING": True, "DATABASE_URL": database_url,
+                "DISPENSERS": {DEMO: dispenser_url}, "LOG_LEVEL": "WARNING"}
+    settings.update(config)
+    return create_app(settings, clock=clock, environ=ENVIRON)
+
+
+@pytest.fixture
+def app(database_url: str, clock: ManualClock, dispenser_url: str) -> Iterator:
+    app = build_app(database_url, clock, dispenser_url)
+    deps = app.extensions["cashmix"]
+    upgrade_database(deps.engine)
+    for name in ("demo-czk.toml", "vienna-eur.toml"):
+        import_terminal(load_terminal_file(TERMINALS / name), uow=deps.unit_of_work(),
+                        clock=clock)
+    yield app
+    deps.close()
+
+
+class Caller:
+    """A test client that presents one API key and signs dispenses as the host would."""
+
+    def __init__(self, client, key: str | None, terminal: str = DEMO):
+        self.client, self.key, self.terminal = client, key, terminal
+
+    def headers(self, extra: dict | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return headers | (extra or {})
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(self._url(path), headers=self.headers(), **kwargs)
+
+    def post(self, path: str, json=None, headers: dict | None = None):
+        return self.client.post(self._url(path), json=json, headers=self.headers(headers))
+
+    def put(self, path: str, json=None):
+        return self.client.put(self._url(path), json=json, headers=self.headers())
+
+    def patch(self, path: str, json=None):
+        return self.client.patch(self._url(path), json=json, headers=self.headers())
+
+    def quote(self, value: int, preference: dict | None = None, currency: str = "CZK", **extra):
+        body = {"amount": {"value": value, "currency": currency}} | extra
+        if preference is not None:
+            body["preference"] = preference
+        return self.post("/quotes", body)
+
+    def dispense(self, quote: dict, *, key: str = "k-1", expires_at: int | None = None,
+                 secret: str = SECRET, **extra):
+        return self.post("/dispenses", dispense_body(quote, self.terminal, expires_at, secret)
+                         | extra, headers={"Idempotency-Key": key})
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/api") or path.startswith("/") and \
+            path.split("/")[1] in ("healthz", "metrics") else \
+            f"/api/v1/terminals/{self.terminal}{path}"
+
+
+def dispense_body(quote: dict, terminal: str, expires_at: int | None = None,
+                  secret: str = SECRET) -> dict:
+    """Return a dispense body with the host's signature over the quote."""
+    expires = expires_at if expires_at is not None else int(_now(quote)) + 120
+    signature = sign(secret, terminal, quote["id"], quote["amount"]["value"],
+                     quote["amount"]["currency"], expires)
+    return {"quote_id": quote["id"], "authorization": {"expires_at": expires,
+                                                       "signature": signature}}
+
+
+def _now(quote: dict) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(quote["created_at"]).timestamp() if quote.get("created_at") \
+        else time.time()
+
+
+@pytest.fixture
+def keys(app, clock) -> dict[str, str]:
+    deps = app.extensions["cashmix"]
+    made = {
+        "kiosk": create_key(Role.KIOSK, DEMO, uow=deps.unit_of_work(), clock=clock),
+        "staff": create_key(Role.STAFF, DEMO, uow=deps.unit_of_work(), clock=clock),
+        "admin": create_key(Role.ADMIN, None, uow=deps.unit_of_work(), clock=clock),
+        "other_kiosk": create_key(Role.KIOSK, "vienna-eur", uow=deps.unit_of_work(),
+                                  clock=clock),
+        "other_staff": create_key(Role.STAFF, "vienna-eur", uow=deps.unit_of_work(),
+                                  clock=clock),
+    }
+    return made
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def kiosk(client, keys) -> Caller:
+    return Caller(client, keys["kiosk"])
+
+
+@pytest.fixture
+def staff(client, keys) -> Caller:
+    return Caller(client, keys["staff"])
+
+
+@pytest.fixture
+def admin(client, keys) -> Caller:
+    return Caller(client, keys["admin"])
+
+
+@pytest.fixture
+def counts(staff: Caller):
+    """Return a function giving cassette id -> notes, as staff see them."""
+    def read() -> dict[str, int]:
+        return {c["id"]: c["count"] for c in staff.get("/cassettes").get_json()}
+    return read
