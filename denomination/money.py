@@ -35,7 +35,8 @@ def minor_units(face_value: int | str, exponent: int) -> int:
 
 def face_value(value: int, exponent: int) -> Decimal:
     """Return the printed face value of `value` minor units (200000, 2 -> Decimal('2000'))."""
-    return Decimal(value).scaleb(-exponent).normalize()
+    shown = Decimal(value).scaleb(-exponent)
+    return Decimal(int(shown)) if shown == shown.to_integral_value() else shown.normalize()
 
 
 def format_amount(value: int, currency: str, exponent: int) -> str:
