@@ -152,7 +152,7 @@ def http_exception_body(error: Any) -> tuple[dict[str, Any], int, Mapping[str, s
     if "messages" in data:
         body.update(code="invalid_request", message="the request is invalid",
                     errors=data["messages"])
-    return body, error.code, data.get("headers", {})
+    return body, error.code, data.get("headers") or {}
 
 
 def init_app(app: Any) -> None:

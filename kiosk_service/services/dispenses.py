@@ -96,7 +96,7 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     device = _device(devices, terminal)
     with device.lock:
         before = snapshot(device.driver.status())
-        begun = _begin(terminal_id, request, idempotency_key, actor, before,
+        begun = begin_dispense(terminal_id, request, idempotency_key, actor, before,
                        uow=uow, clock=clock, settings=settings)
         if isinstance(begun, Dispense):
             return begun, True
@@ -177,10 +177,11 @@ def _device(devices: DispenserPool, terminal: Terminal) -> Device:
                           device_code=error.code) from error
 
 
-def _begin(terminal_id: str, request: DispenseRequest, key: str, actor: str,
+def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: str,
            before: Mapping, *, uow: SqlUnitOfWork, clock: Clock,
            settings: DispenseSettings) -> Dispense | tuple[Quote, Dispense]:
-    """Return the earlier dispense of a replayed key, or (quote, new in-flight dispense)."""
+    """Step 1: return the earlier dispense of a replayed key, or (quote, new in-flight
+    dispense) measured against the device counters `before`; raises as dispense_quote."""
     fingerprint = request_hash(request)
     now = clock.now()
     with uow:

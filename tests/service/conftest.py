@@ -58,23 +58,50 @@ def dispenser_url() -> str:
     return "sim://?seed=1&pace=0"
 
 
-def build_app(database_url: str, clock, dispenser_url: str, **config):
+def build_app(database_url: str, clock, dispenser_url: str, dispensers=None, environ=None,
+              **config):
     settings = {"TESTING": True, "DATABASE_URL": database_url,
                 "DISPENSERS": {DEMO: dispenser_url}, "LOG_LEVEL": "WARNING"}
     settings.update(config)
-    return create_app(settings, clock=clock, environ=ENVIRON)
+    return create_app(settings, clock=clock, environ=ENVIRON if environ is None else environ,
+                      dispensers=dispensers)
 
 
 @pytest.fixture
-def app(database_url: str, clock: ManualClock, dispenser_url: str) -> Iterator:
-    app = build_app(database_url, clock, dispenser_url)
-    deps = app.extensions["cashmix"]
-    upgrade_database(deps.engine)
-    for name in ("demo-czk.toml", "vienna-eur.toml"):
-        import_terminal(load_terminal_file(TERMINALS / name), uow=deps.unit_of_work(),
-                        clock=clock)
-    yield app
-    deps.close()
+def make_app(database_url: str, clock: ManualClock, dispenser_url: str) -> Iterator:
+    """Return a function building an app on the test database (migrated, terminals imported
+    once); every app it built is closed after the test."""
+    built = []
+
+    def make(*, migrate: bool = True, dispensers=None, environ=None, **config):
+        app = build_app(database_url, clock, dispenser_url, dispensers=dispensers,
+                        environ=environ, **config)
+        deps = app.extensions["cashmix"]
+        if migrate and not built:
+            upgrade_database(deps.engine)
+            for name in ("demo-czk.toml", "vienna-eur.toml"):
+                import_terminal(load_terminal_file(TERMINALS / name), uow=deps.unit_of_work(),
+                                clock=clock)
+        built.append(deps)
+        return app
+
+    yield make
+    for deps in built:
+        deps.close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def new_key(clock):
+    """Return a function creating a key on an app: new_key(app, "kiosk", "demo-czk")."""
+    def create(app, role: str, terminal: str | None = DEMO) -> str:
+        deps = app.extensions["cashmix"]
+        return create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=clock)
+    return create
 
 
 class Caller:
@@ -105,10 +132,10 @@ class Caller:
             body["preference"] = preference
         return self.post("/quotes", body)
 
-    def dispense(self, quote: dict, *, key: str = "k-1", expires_at: int | None = None,
+    def dispense(self, quote: dict, *, key: str | None = "k-1", expires_at: int | None = None,
                  secret: str = SECRET, **extra):
-        return self.post("/dispenses", dispense_body(quote, self.terminal, expires_at, secret)
-                         | extra, headers={"Idempotency-Key": key})
+        body = dispense_body(quote, self.terminal, expires_at, secret) | extra
+        return self.post("/dispenses", body, headers={"Idempotency-Key": key} if key else {})
 
     def _url(self, path: str) -> str:
         return path if path.startswith("/api") or path.startswith("/") and \
@@ -146,6 +173,12 @@ def keys(app, clock) -> dict[str, str]:
                                   clock=clock),
     }
     return made
+
+
+@pytest.fixture
+def caller():
+    """Return the Caller class, for tests that build their own app."""
+    return Caller
 
 
 @pytest.fixture
