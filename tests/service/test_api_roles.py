@@ -58,7 +58,7 @@ def test_keys_are_stored_hashed(app, keys):
     with deps.engine.connect() as connection:
         stored = " ".join(str(v) for row in connection.execute(text("SELECT * FROM api_keys"))
                           for v in row)
-    assert all(key.split("_")[2] not in stored for key in keys.values())
+    assert all(key.split("_", 2)[2] not in stored for key in keys.values())
 
 
 def test_an_admin_key_covers_every_terminal(client, keys):
