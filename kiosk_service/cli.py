@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from denomination.errors import CashmixError
 from kiosk_service.config import TERMINALS_DIR
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.records import Role
@@ -104,8 +105,11 @@ def create(role: str, terminal: str | None, label: str) -> None:
     from kiosk_service.services.keys import create_key
 
     deps = _deps(_app())
-    click.echo(create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
-                          label=label))
+    try:
+        click.echo(create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
+                              label=label))
+    except CashmixError as error:
+        raise click.ClickException(f"{error.code}: {error.message}") from error
 
 
 @main.command()

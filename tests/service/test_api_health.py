@@ -1,0 +1,55 @@
+"""Health, metrics and the OpenAPI document."""
+
+
+def test_healthz_reports_the_database_and_every_dispenser(client):
+    body = client.get("/healthz").get_json()
+    assert body["ok"] is True and body["database"]["ok"] is True
+    assert body["dispensers"]["demo-czk"] == {"reachable": True, "state": "online",
+                                              "position": "idle", "error": None}
+
+
+def test_healthz_fails_when_a_dispenser_cannot_be_opened(make_app):
+    app = make_app(DISPENSERS={"demo-czk": "sim://?colour=red"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["dispensers"]["demo-czk"]["error"] == "invalid_driver_url"
+
+
+def test_metrics_count_quotes_notes_latency_and_levels(client, kiosk):
+    kiosk.quote(350000, {"kind": "mixed"})
+    kiosk.quote(355000)
+    quote = kiosk.quote(350000).get_json()
+    kiosk.dispense(quote)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'cashmix_quotes_total{kind="mixed",outcome="exact",terminal="demo-czk"} 1.0' in text
+    assert 'outcome="not_dispensable"' in text
+    assert 'cashmix_notes_dispensed_total{currency="CZK",denomination="200000"' in text
+    assert "cashmix_http_request_duration_seconds_bucket" in text
+    assert 'cashmix_cassette_notes{cassette="E",currency="CZK",denomination="200000"' in text
+
+
+def test_the_openapi_document_lists_every_endpoint_and_the_error_body(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = set(spec["paths"])
+    assert {"/api/v1/terminals/{tid}", "/api/v1/terminals/{tid}/dispensable",
+            "/api/v1/terminals/{tid}/quotes", "/api/v1/terminals/{tid}/quotes/{qid}",
+            "/api/v1/terminals/{tid}/dispenses", "/api/v1/terminals/{tid}/dispenses/{did}",
+            "/api/v1/terminals/{tid}/dispenses/{did}/retract",
+            "/api/v1/terminals/{tid}/cassettes", "/api/v1/terminals/{tid}/cassettes/{cid}",
+            "/api/v1/terminals/{tid}/journal"} <= paths
+    error = spec["components"]["schemas"]["Error"]["properties"]
+    assert set(error) == {"code", "status", "message", "errors"}
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_an_unknown_path_gets_the_error_body(client):
+    body = client.get("/api/v1/nowhere").get_json()
+    assert body == {"code": "not_found", "status": 404, "message": body["message"], "errors": {}}
+
+
+def test_terminal_status_shows_cassettes_holds_and_device(kiosk):
+    kiosk.quote(400000, {"kind": "counts", "counts": {"200000": 2}})
+    body = kiosk.get("").get_json()
+    assert body["note_limit"] == 40 and body["device"]["state"] == "online"
+    by_id = {c["id"]: c for c in body["cassettes"]}
+    assert by_id["E"]["held"] == 2 and by_id["E"]["fill"] in ("ok", "low", "high", "full")
