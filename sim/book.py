@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from kiosk_service.hardware.results import Operation, OperationResult
-from kiosk_service.hardware.status import DeviceStatus
+from kiosk_service.hardware.status import CassetteState, DeviceStatus, OutputPosition
 from sim.machine import Note
 
 #: The places of the book, as in Machine.places() (less `unloaded`: staff business).
@@ -58,22 +58,34 @@ class Book:
                 p["taken"][note] += m.taken
                 p["retract_bin"][note] += m.retracted
 
+    def reloaded(self, old: CassetteState | None, new: CassetteState) -> None:
+        """Staff replaced cassette `old` by `new`: the notes the book had in `old` (its count
+        plus any shortfall the device found) leave, `new`'s declared notes arrive."""
+        if old is not None:
+            self.places["cassettes"][(old.currency, old.denomination)] -= old.count + old.shortfall
+        self.places["cassettes"][(new.currency, new.denomination)] += new.count
+
     def differences(self, physical: dict[str, dict[Note, int]],
-                    shortfall: dict[Note, int]) -> dict[str, dict[Note, int]]:
+                    status: DeviceStatus) -> dict[str, dict[Note, int]]:
         """Return place -> Note -> (physical - book) wherever they differ.
 
-        The cassettes compare after the shortfall the device found (declared notes that were
-        never there); what remains there is a count mismatch the device has not found yet.
+        `status` completes the book with what a caller reads there: a stack the device shows
+        as taken but has not reported yet, and the shortfall it found in cassettes (declared
+        notes that were never there). Whatever differs in the cassettes after that is a count
+        mismatch the device has not found yet.
         """
+        expected = {place: Counter(self.places[place]) for place in PLACES}
+        if status.position == OutputPosition.TAKEN:
+            expected["taken"].update(expected["stack"])
+            expected["stack"] = Counter()
+        for unit in status.cassettes:
+            expected["cassettes"][(unit.currency, unit.denomination)] -= unit.shortfall
         differences = {}
         for place in PLACES:
-            expected = Counter(self.places[place])
-            if place == "cassettes":
-                expected.subtract(shortfall)
             found = physical.get(place, {})
-            notes = set(expected) | set(found)
-            gaps = {n: found.get(n, 0) - expected[n] for n in sorted(notes)
-                    if found.get(n, 0) != expected[n]}
+            notes = set(expected[place]) | set(found)
+            gaps = {n: found.get(n, 0) - expected[place][n] for n in sorted(notes)
+                    if found.get(n, 0) != expected[place][n]}
             if gaps:
                 differences[place] = gaps
         return differences

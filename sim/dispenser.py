@@ -28,6 +28,7 @@ from kiosk_service.hardware.errors import (
     ItemsTaken,
     NoItems,
     PowerFailure,
+    SequenceError,
     ShutterNotOpen,
 )
 from kiosk_service.hardware.results import (
@@ -114,6 +115,7 @@ class SimulatedDispenser(Dispenser):
         machine = self._machine
         if not machine.position.empty:
             raise ItemsLeft("notes wait at the output position; reject or retract them first")
+        self._check_take_reported()
         cassettes = list(cassettes)
         check_load(cassettes, machine, true_counts or {})
         for cassette in cassettes:
@@ -142,6 +144,7 @@ class SimulatedDispenser(Dispenser):
         machine = self._machine
         if not machine.position.empty:
             raise ItemsLeft(f"notes are {machine.position} at the output position")
+        self._check_take_reported()
         requested = check_plan(self._machine, counts, amount, self.options.max_notes)
         machine.dispenses += 1
         for cassette_id in self.options.faults.removed_before(machine.dispenses):
@@ -306,6 +309,12 @@ class SimulatedDispenser(Dispenser):
     def _stacked_units(self) -> list[tuple[Unit, int]]:
         return [(self._machine.units[c], n) for c, n in sorted(self._machine.stack.items()) if n]
 
+    def _check_take_reported(self) -> None:
+        self._customer_acts()
+        if self._machine.position == OutputPosition.TAKEN and self._machine.presented_stack:
+            raise SequenceError("the customer took the last stack; collect it with "
+                                "wait_for_take() first")
+
     def _customer_acts(self) -> None:
         """The customer takes presented notes once their moment has come."""
         machine = self._machine
@@ -318,11 +327,14 @@ class SimulatedDispenser(Dispenser):
             self._save()
 
     def _taken_result(self, operation: Operation) -> OperationResult:
-        units = self._machine.units
-        movements = {c: _movement(units[c], taken=n)
-                     for c, n in sorted(self._machine.presented_stack.items())}
-        return OperationResult(operation, movements, OutputPosition.TAKEN, events=(
-            DeviceEvent(EventKind.ITEMS_TAKEN, notes=sum(self._machine.presented_stack.values())),))
+        """Report the customer's take, once: the presented stack is then forgotten."""
+        machine = self._machine
+        movements = {c: _movement(machine.units[c], taken=n)
+                     for c, n in sorted(machine.presented_stack.items())}
+        notes, machine.presented_stack = sum(machine.presented_stack.values()), {}
+        self._save()
+        return OperationResult(operation, movements, OutputPosition.TAKEN,
+                               events=(DeviceEvent(EventKind.ITEMS_TAKEN, notes=notes),))
 
     def _retract_stack(self, operation: Operation, events: tuple) -> OperationResult:
         """Close the shutter and retract; a customer due to take meanwhile takes first."""
@@ -340,7 +352,7 @@ class SimulatedDispenser(Dispenser):
         for unit, notes in self._stacked_units():
             machine.retract_bin[unit.note] += notes
             movements[unit.id] = _movement(unit, retracted=notes)
-        machine.stack, machine.take_at = {}, None
+        machine.stack, machine.take_at, machine.presented_stack = {}, None, {}
         machine.retract_operations += 1
         machine.position, machine.shutter = OutputPosition.RETRACTED, ShutterState.CLOSED
         self._save()

@@ -76,7 +76,8 @@ class Unit:
 @dataclass
 class Machine:
     """The whole device. `stack` and `transport` map cassette id -> notes; the bins, `taken`,
-    `loaded` and `unloaded` map Note -> notes."""
+    `loaded` and `unloaded` map Note -> notes. `presented_stack` is the last presented stack
+    until its take or retract has been reported (a take is reported exactly once)."""
 
     units: dict[str, Unit] = field(default_factory=dict)
     device: DeviceState = DeviceState.ONLINE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -107,10 +106,7 @@ def run_scenario(scenario: Scenario, *, clock: Clock, pace: float = 1.0) -> RunR
                          for number, withdrawal in enumerate(scenario.withdrawals, 1))
         status = device.status()
         inventory = device.inventory()
-    shortfall: Counter = Counter()
-    for unit in status.cassettes:
-        shortfall[(unit.currency, unit.denomination)] += unit.shortfall
-    differences = book.differences(inventory.places, shortfall)
+    differences = book.differences(inventory.places, status)
     mismatch = differences.pop("cassettes", {})
     return RunReport(scenario, outcomes, status, inventory.loaded, inventory.places,
                      differences, mismatch, inventory.by_cassette, clock.now() - started)

@@ -24,6 +24,7 @@ from kiosk_service.hardware.errors import (
     NoItems,
     NotDispensableByDevice,
     PowerFailure,
+    SequenceError,
     ShutterNotOpen,
     TooManyItems,
 )
@@ -56,6 +57,6 @@ __all__ = [
     "DispenserError", "DriverURLError", "EventKind", "FillLevel", "HardwareError",
     "InvalidDenomination", "InvalidUnit", "ItemsLeft", "ItemsTaken", "ManualClock", "NoItems",
     "NoteMovement", "NotDispensableByDevice", "Operation", "OperationResult", "OutputPosition",
-    "PowerFailure", "ShutterNotOpen", "ShutterState", "SystemClock", "TooManyItems",
-    "UnitCounters", "open_dispenser", "url_options",
+    "PowerFailure", "SequenceError", "ShutterNotOpen", "ShutterState", "SystemClock",
+    "TooManyItems", "UnitCounters", "open_dispenser", "url_options",
 ]

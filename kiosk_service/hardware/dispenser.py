@@ -47,6 +47,7 @@ class Dispenser(ABC):
 
         Raises InvalidUnit (`invalid_unit`) for a count over capacity, a negative count or a
         repeated id; ItemsLeft (`items_left`) while notes wait at the output position;
+        SequenceError (`sequence_error`) while a take is unreported (see wait_for_take);
         DeviceNotReady (`device_not_ready`) until a reset after an error.
         """
 
@@ -59,7 +60,8 @@ class Dispenser(ABC):
         Refusals, nothing moved: InvalidDenomination (`invalid_denomination`),
         NotDispensableByDevice (`not_dispensable`), TooManyItems (`too_many_items`),
         CashUnitError (`cash_unit_error`: cassette inoperative/missing/locked/empty),
-        ItemsLeft (`items_left`), DeviceNotReady (`device_not_ready`).
+        ItemsLeft (`items_left`), SequenceError (`sequence_error`: the customer took the last
+        stack and no wait_for_take has reported it yet), DeviceNotReady (`device_not_ready`).
         Failures part-way, `.result` says how far it got: CashUnitError (`cash_unit_error`,
         a jam: the cassette turns inoperative and the device needs reset(); or the cassette
         ran out before its declared count), PowerFailure (`power_failure`).
@@ -80,8 +82,11 @@ class Dispenser(ABC):
 
         Returns position `taken` (movement `taken`), or when the time runs out: `retracted`
         (the device retracted them to the retract bin; movement `retracted`) or, with
-        `retract_on_timeout=False`, still `presented`. Raises NoItems (`no_items`) when
-        nothing is presented; DeviceNotReady (`device_not_ready`).
+        `retract_on_timeout=False`, still `presented`. A take is reported exactly once, here
+        or by retract()'s ItemsTaken; status() shows position `taken` as soon as it happens,
+        and a take that status() showed first is still reported by the next wait_for_take.
+        Raises NoItems (`no_items`) when nothing is presented or the take was already
+        reported; DeviceNotReady (`device_not_ready`).
         """
 
     @abstractmethod

@@ -91,6 +91,15 @@ class ItemsTaken(DispenserError):
     code = "items_taken"
 
 
+class SequenceError(DispenserError):
+    """The previous stack's outcome was never collected: a take has not been reported yet.
+
+    Call wait_for_take() to collect it before the next dispense or load.
+    """
+
+    code = "sequence_error"
+
+
 class DeviceNotReady(DispenserError):
     """The device is in a hardware error or lost power: call reset() first."""
 
@@ -121,6 +130,7 @@ XFS_ERRORS: dict[str, type[DispenserError]] = {
     "itemsTaken": ItemsTaken,
     "invalidUnit": InvalidUnit,
     "deviceNotReady": DeviceNotReady,
+    "sequenceError": SequenceError,
     "hardwareError": HardwareError,
 }
 
