@@ -1,0 +1,120 @@
+"""End-to-end fixtures: a real `kiosk-service serve` process on a free port, over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kiosk_service import create_app
+from kiosk_service.persistence.migrate import upgrade_database
+from kiosk_service.records import Role
+from kiosk_service.services.keys import create_key
+from kiosk_service.services.terminals import import_terminal
+from kiosk_service.terminal_files import load_terminal_file
+
+TERMINALS = Path(__file__).resolve().parents[2] / "config" / "terminals"
+SECRET = "e2e-host-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Http:
+    """A tiny JSON client for one base URL and API key."""
+
+    def __init__(self, base: str, key: str | None = None):
+        self.base, self.key = base, key
+
+    def call(self, method: str, path: str, body=None, headers: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self.key:
+            request.add_header("Authorization", f"Bearer {self.key}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null"), response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null"), error.headers
+
+
+class Server:
+    """`kiosk-service serve` in a child process."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env, self.log, self.process, self.port = env, log, None, None
+
+    def start(self, **extra_env: str) -> Http:
+        self.port = free_port()
+        command = shutil.which("kiosk-service")
+        argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                argv + ["serve", "--port", str(self.port)], env=self.env | extra_env,
+                stdout=subprocess.DEVNULL, stderr=log)
+        http = Http(f"http://127.0.0.1:{self.port}")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.log.read_text())
+            try:
+                if http.call("GET", "/healthz")[0] in (200, 503):
+                    return http
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def kill(self) -> None:
+        """Die at once, as a crash would."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A migrated SQLite database with the demo terminal, and (url, kiosk key, staff key)."""
+    url = f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
+    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
+    deps = app.extensions["cashmix"]
+    upgrade_database(deps.engine)
+    import_terminal(load_terminal_file(TERMINALS / "demo-czk.toml"), uow=deps.unit_of_work(),
+                    clock=deps.clock)
+    kiosk = create_key(Role.KIOSK, "demo-czk", uow=deps.unit_of_work(), clock=deps.clock)
+    staff = create_key(Role.STAFF, "demo-czk", uow=deps.unit_of_work(), clock=deps.clock)
+    deps.close()
+    return url, kiosk, staff
+
+
+@pytest.fixture
+def server(database, tmp_path):
+    url, _, _ = database
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
+    env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
+            "CASHMIX_LOG_LEVEL": "WARNING"}
+    running = Server(env, tmp_path / "server.log")
+    yield running
+    running.stop()
