@@ -68,7 +68,8 @@ class CassetteRow(Base):
 
 class QuoteRow(Base):
     __tablename__ = "quotes"
-    __table_args__ = (Index("ix_quotes_terminal_status", "terminal_id", "status"),)
+    # Live holds are found by a range scan: expired quotes stay `held` but fall outside it.
+    __table_args__ = (Index("ix_quotes_live", "terminal_id", "status", "expires_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))

@@ -85,7 +85,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('quotes', schema=None) as batch_op:
-        batch_op.create_index('ix_quotes_terminal_status', ['terminal_id', 'status'], unique=False)
+        batch_op.create_index('ix_quotes_live', ['terminal_id', 'status', 'expires_at'],
+                              unique=False)
 
     op.create_table('used_authorizations',
     sa.Column('signature', sa.String(length=128), nullable=False),
@@ -160,7 +161,7 @@ def downgrade() -> None:
     op.drop_table('dispenses')
     op.drop_table('used_authorizations')
     with op.batch_alter_table('quotes', schema=None) as batch_op:
-        batch_op.drop_index('ix_quotes_terminal_status')
+        batch_op.drop_index('ix_quotes_live')
 
     op.drop_table('quotes')
     op.drop_table('cassettes')
