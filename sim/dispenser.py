@@ -12,7 +12,9 @@ device has none yet: a new state, or a state file with nothing loaded) and `true
 
 from __future__ import annotations
 
+import functools
 import random
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Self
@@ -58,13 +60,26 @@ REJECT_SECONDS = 2.0
 RESET_SECONDS = 5.0
 
 
+def _serialized(method):
+    """Run one operation at a time, as a device does (the service calls from many threads)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
+
+
 class SimulatedDispenser(Dispenser):
-    """The `sim://` driver. Implements Dispenser; see the module docstring for how to open it."""
+    """The `sim://` driver. Implements Dispenser; see the module docstring for how to open it.
+
+    Thread-safe: operations run one at a time; `wait_for_take` lets others in while it waits.
+    """
 
     def __init__(self, options: SimOptions, *, clock: Clock,
                  cassettes: Iterable[Cassette] | None = None,
                  true_counts: Mapping[str, int] | None = None):
         self.options = options
+        self._lock = threading.RLock()
         self._clock = clock
         self._rng = random.Random(options.seed)
         self._closed = False
@@ -93,11 +108,13 @@ class SimulatedDispenser(Dispenser):
 
     # -- reading ----------------------------------------------------------------------------
 
+    @_serialized
     def status(self) -> DeviceStatus:
         """Return the device's report (see Dispenser.status)."""
         self._customer_acts()
         return self._machine.report(self.options.max_notes)
 
+    @_serialized
     def inventory(self) -> Inventory:
         """Simulator only: the physical truth, every note loaded and where it is now."""
         self._customer_acts()
@@ -105,6 +122,7 @@ class SimulatedDispenser(Dispenser):
 
     # -- staff ------------------------------------------------------------------------------
 
+    @_serialized
     def load(self, cassettes: Iterable[Cassette], *,
              true_counts: Mapping[str, int] | None = None) -> DeviceStatus:
         """Load cassettes (see Dispenser.load). `true_counts` (simulator only) sets how many
@@ -137,6 +155,7 @@ class SimulatedDispenser(Dispenser):
 
     # -- the dispense cycle -----------------------------------------------------------------
 
+    @_serialized
     def dispense(self, counts: Mapping[str, int], *, amount: int | None = None) -> OperationResult:
         """Pick notes into the stacker (see Dispenser.dispense for every error code)."""
         self._ready()
@@ -175,6 +194,7 @@ class SimulatedDispenser(Dispenser):
                                 result=result, cassette=outcome.cassette)
         return result
 
+    @_serialized
     def present(self) -> OperationResult:
         """Open the shutter over the stack (see Dispenser.present)."""
         self._ready()
@@ -208,27 +228,36 @@ class SimulatedDispenser(Dispenser):
                                                    notes=sum(machine.stack.values())),))
 
     def wait_for_take(self, timeout: float, *, retract_on_timeout: bool = True) -> OperationResult:
-        """Wait for the customer (see Dispenser.wait_for_take)."""
-        self._ready()
-        self._customer_acts()
+        """Wait for the customer (see Dispenser.wait_for_take). Other threads may read the
+        status meanwhile: the device is not locked while the customer thinks."""
         machine = self._machine
-        if machine.position == OutputPosition.TAKEN and machine.presented_stack:
-            return self._taken_result(Operation.WAIT_FOR_TAKE)
-        if machine.position != OutputPosition.PRESENTED:
-            raise NoItems(f"nothing presented to wait for (position {machine.position})")
-        now, timeout = self._clock.now(), max(timeout, 0.0)
-        if machine.take_at is not None and machine.take_at <= now + timedelta(seconds=timeout):
-            self._clock.sleep((machine.take_at - now).total_seconds())
+        with self._lock:
+            self._ready()
             self._customer_acts()
-            return self._taken_result(Operation.WAIT_FOR_TAKE)
-        self._clock.sleep(timeout)
-        timed_out = (DeviceEvent(EventKind.TAKE_TIMEOUT),)
-        if not retract_on_timeout:
-            return OperationResult(Operation.WAIT_FOR_TAKE, {}, machine.position,
-                                   events=timed_out)
-        return self._retract_stack(Operation.WAIT_FOR_TAKE,
-                                   timed_out + (DeviceEvent(EventKind.AUTO_RETRACT),))
+            if machine.position == OutputPosition.TAKEN and machine.presented_stack:
+                return self._taken_result(Operation.WAIT_FOR_TAKE)
+            if machine.position != OutputPosition.PRESENTED:
+                raise NoItems(f"nothing presented to wait for (position {machine.position})")
+            presentation, now, timeout = machine.presents, self._clock.now(), max(timeout, 0.0)
+            taking = machine.take_at is not None and \
+                machine.take_at <= now + timedelta(seconds=timeout)
+            pause = (machine.take_at - now).total_seconds() if taking else timeout
+        self._clock.sleep(pause)
+        with self._lock:
+            self._customer_acts()
+            if machine.presents != presentation or not machine.presented_stack:
+                raise NoItems("another caller collected this stack meanwhile")
+            if machine.position == OutputPosition.TAKEN:
+                return self._taken_result(Operation.WAIT_FOR_TAKE)
+            timed_out = (DeviceEvent(EventKind.TAKE_TIMEOUT),)
+            if not retract_on_timeout:
+                return OperationResult(Operation.WAIT_FOR_TAKE, {}, machine.position,
+                                       events=timed_out)
+            self._ready()
+            return self._retract_stack(Operation.WAIT_FOR_TAKE,
+                                       timed_out + (DeviceEvent(EventKind.AUTO_RETRACT),))
 
+    @_serialized
     def retract(self) -> OperationResult:
         """Take presented notes back into the retract bin (see Dispenser.retract)."""
         self._ready()
@@ -243,6 +272,7 @@ class SimulatedDispenser(Dispenser):
             raise ItemsTaken("the customer took the notes as the shutter closed", result=result)
         return result
 
+    @_serialized
     def reject(self) -> OperationResult:
         """Send the stacked notes to the reject bin (see Dispenser.reject)."""
         self._ready()
@@ -260,6 +290,7 @@ class SimulatedDispenser(Dispenser):
         self._save()
         return OperationResult(Operation.REJECT, movements, machine.position)
 
+    @_serialized
     def reset(self) -> OperationResult:
         """Recover from an error (see Dispenser.reset)."""
         self._check_open()
@@ -282,6 +313,7 @@ class SimulatedDispenser(Dispenser):
         return OperationResult(Operation.RESET, movements, machine.position,
                                events=tuple(events), recovered=recovered)
 
+    @_serialized
     def close(self) -> None:
         """Save the state (when kept in a file) and stop accepting operations."""
         if not self._closed:

@@ -22,7 +22,9 @@ class Dispenser(ABC):
     front). `status()` always works and is the device's truth after any error.
 
     Drivers are opened by URL through `open_dispenser`, which calls `from_url`. A driver is a
-    context manager; `close()` releases it (the device keeps its state).
+    context manager; `close()` releases it (the device keeps its state). A driver runs one
+    operation at a time and may be shared between threads; callers still hold their own
+    per-terminal lock over a whole dispense cycle so that two cycles do not interleave.
     """
 
     @classmethod
