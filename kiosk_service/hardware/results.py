@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kiosk_service.hardware.status import OutputPosition
@@ -124,8 +124,3 @@ class OperationResult:
         """Return the events of one kind, in order."""
         return tuple(e for e in self.events if e.kind == kind)
 
-
-def movement_fields() -> tuple[str, ...]:
-    """Return the NoteMovement count fields (requested and every movement)."""
-    return tuple(f.name for f in fields(NoteMovement)
-                 if f.name not in ("cassette", "currency", "denomination"))
