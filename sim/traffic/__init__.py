@@ -1,0 +1,1 @@
+"""Traffic simulator: what customer choice does to an ATM's cassettes, policy by policy."""
