@@ -103,7 +103,7 @@ def simulate(policy: Policy, terminal: Terminal, stream: Sequence[Withdrawal], *
         until = end if withdrawal is None else withdrawal.at
         while True:
             due = min((t for t in (scheduled, called) if t is not None), default=None)
-            if due is not None and due <= until and due <= tick:
+            if due is not None and due <= min(until, tick) and due < end:
                 visit(due, "low" if due == called else "scheduled")
                 continue
             if tick > until or tick >= end:
