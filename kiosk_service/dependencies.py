@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,7 @@ from kiosk_service.devices import DispenserPool
 from kiosk_service.hardware import Dispenser
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.metrics import Metrics
-from kiosk_service.persistence.database import build_engine
+from kiosk_service.persistence.database import build_engine, is_sqlite
 from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.services.dispenses import DispenseSettings
@@ -33,6 +34,7 @@ class Dependencies:
     metrics: Metrics
     quote_hold: timedelta
     dispense_settings: DispenseSettings
+    writers: threading.Lock | None = None
 
     @classmethod
     def build(cls, config: Mapping[str, Any], *, clock: Clock,
@@ -49,13 +51,14 @@ class Dependencies:
                    timedelta(seconds=config["QUOTE_HOLD_SECONDS"]),
                    DispenseSettings(float(config["TAKE_TIMEOUT_SECONDS"]),
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
-                                    os.environ if environ is None else environ))
+                                    os.environ if environ is None else environ),
+                   threading.Lock() if is_sqlite(engine) else None)
         metrics.watch_cassettes(deps.cassette_levels)
         return deps
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """Return a new unit of work."""
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(self.sessions, self.writers)
 
     def schema_ready(self) -> bool:
         """Return True when the database has been migrated."""

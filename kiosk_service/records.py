@@ -64,11 +64,15 @@ class Terminal:
 
 @dataclass(frozen=True, slots=True)
 class QuoteRequest:
-    """A customer's wish: an amount and a preference; `alternatives` asks for a menu too."""
+    """A customer's wish: an amount and a preference.
+
+    `alternatives`: True always adds a menu of other good mixes, False never, None (default)
+    only when the wish cannot be met exactly.
+    """
 
     amount: Amount
     preference: Preference
-    alternatives: bool = True
+    alternatives: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,9 @@ class QuoteRequestSchema(Schema):
 
     amount = fields.Nested(AmountSchema, required=True)
     preference = fields.Nested(PreferenceSchema)
-    alternatives = fields.Boolean(load_default=True, metadata={
-        "description": "Also return a menu of other good mixes (not held)."})
+    alternatives = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "Add a menu of other good mixes (not held): true always, false never, "
+                       "absent or null only when the wish cannot be met exactly."})
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:

@@ -9,6 +9,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 
+#: Execution option a unit of work sets before its first statement when it will write.
+WRITE_OPTION = "cashmix_write"
 #: Seconds a SQLite writer waits for another writer's transaction before giving up.
 SQLITE_BUSY_TIMEOUT = 30
 
@@ -58,9 +60,11 @@ def build_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def begin_immediate(connection: Any) -> None:
-        # One writer at a time, taken at BEGIN: the SQLite form of a row lock on the terminal.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def begin(connection: Any) -> None:
+        # A writing transaction takes the write lock at BEGIN (the SQLite form of a row lock on
+        # the terminal), so it never has to upgrade a read snapshot; readers stay concurrent.
+        writes = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from denomination.cassettes import Cassette
@@ -42,17 +42,24 @@ from kiosk_service.records import (
 
 
 class TerminalRepository:
-    """Terminals and their cassettes."""
+    """Terminals and their cassettes. `begin_writing` starts a writing transaction (the unit of
+    work's lock_for_writing)."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, begin_writing: Callable[[], None]):
         self.session = session
+        self.begin_writing = begin_writing
 
     def get(self, terminal_id: str) -> Terminal:
         """Return the terminal; raises NotFound (`not_found`)."""
         return self._load(self._row(terminal_id, lock=False))
 
     def get_for_update(self, terminal_id: str) -> Terminal:
-        """Return the terminal, locking its row until commit (SQLite: the whole database)."""
+        """Return the terminal, locking its row until commit (SQLite: the whole database).
+
+        Call it first in a unit of work: on SQLite the lock is taken at BEGIN.
+        """
+        if not self.session.in_transaction():
+            self.begin_writing()
         return self._load(self._row(terminal_id, lock=True))
 
     def ids(self) -> list[str]:
@@ -112,7 +119,13 @@ class TerminalRepository:
 
 
 class QuoteRepository:
-    """Quotes and the notes they hold."""
+    """Quotes and the notes they hold.
+
+    Each cassette row keeps a `held` counter, so a quote finds the free notes without summing
+    every live hold. Holds leave it when their quote is dispensed, or lazily once expired
+    (`release_expired`, run under the terminal's lock before planning): no background job.
+    `held_notes` sums the live holds directly, for readers that must not write.
+    """
 
     def __init__(self, session: Session):
         self.session = session
@@ -126,10 +139,7 @@ class QuoteRepository:
             alternatives=[plan_to_json(p) for p in quote.alternatives],
             status=str(quote.status), created_at=quote.created_at, expires_at=quote.expires_at))
         self.session.flush()
-        for cassette_id, count in quote.plan.by_cassette.items():
-            self.session.add(QuoteNoteRow(quote_id=quote.id, cassette_id=cassette_id,
-                                          terminal_id=quote.terminal_id, count=count))
-        self.session.flush()
+        self._hold(quote.id, quote.terminal_id, quote.plan.by_cassette)
 
     def get(self, terminal_id: str, quote_id: str) -> Quote:
         """Return the quote; raises NotFound (`not_found`)."""
@@ -141,22 +151,42 @@ class QuoteRepository:
                      tuple(plan_from_json(p) for p in row.alternatives),
                      QuoteStatus(row.status), row.created_at, row.expires_at)
 
-    def set_status(self, quote_id: str, status: QuoteStatus) -> None:
-        """Move the quote to `status`."""
-        self.session.get_one(QuoteRow, quote_id).status = str(status)
+    def start_dispensing(self, quote_id: str) -> None:
+        """Mark the quote as being dispensed: it holds its notes whatever the time."""
+        self.session.get_one(QuoteRow, quote_id).status = str(QuoteStatus.DISPENSING)
+        self.session.flush()
+
+    def mark_dispensed(self, quote_id: str) -> None:
+        """Mark the quote dispensed and release its hold (the notes left the cassettes)."""
+        row = self.session.get_one(QuoteRow, quote_id)
+        if row.status != str(QuoteStatus.DISPENSED):
+            self._unhold(row.terminal_id, [row.id])
+            row.status = str(QuoteStatus.DISPENSED)
         self.session.flush()
 
     def replace_hold(self, quote: Quote, counts: Mapping[str, int]) -> None:
-        """Make the quote hold `counts` (cassette id -> notes) instead of its plan's notes."""
-        for row in self.session.scalars(select(QuoteNoteRow)
-                                        .where(QuoteNoteRow.quote_id == quote.id)):
-            self.session.delete(row)
-        self.session.flush()
-        for cassette_id, count in counts.items():
-            if count:
-                self.session.add(QuoteNoteRow(quote_id=quote.id, cassette_id=cassette_id,
-                                              terminal_id=quote.terminal_id, count=count))
-        self.session.flush()
+        """Make the quote hold `counts` (cassette id -> notes) instead of what it held."""
+        self._unhold(quote.terminal_id, [quote.id])
+        self.session.execute(delete(QuoteNoteRow).where(QuoteNoteRow.quote_id == quote.id))
+        self._hold(quote.id, quote.terminal_id, counts)
+
+    def release_expired(self, terminal_id: str, at: datetime) -> int:
+        """Release the holds of quotes expired at `at`; return how many quotes expired."""
+        expired = list(self.session.scalars(
+            select(QuoteRow.id).where(QuoteRow.terminal_id == terminal_id,
+                                      QuoteRow.status == str(QuoteStatus.HELD),
+                                      QuoteRow.expires_at <= at)))
+        if expired:
+            self._unhold(terminal_id, expired)
+            self.session.execute(update(QuoteRow).where(QuoteRow.id.in_(expired))
+                                 .values(status=str(QuoteStatus.EXPIRED)))
+        return len(expired)
+
+    def held_counters(self, terminal_id: str) -> dict[str, int]:
+        """Return cassette id -> held notes from the counters (exact after release_expired)."""
+        query = select(CassetteRow.id, CassetteRow.held).where(
+            CassetteRow.terminal_id == terminal_id, CassetteRow.held != 0)
+        return {cassette_id: held for cassette_id, held in self.session.execute(query)}
 
     def held_notes(self, terminal_id: str, at: datetime) -> dict[str, int]:
         """Return cassette id -> notes held at `at` by live quotes (expired holds count not)."""
@@ -167,6 +197,27 @@ class QuoteRepository:
                  .where(QuoteNoteRow.terminal_id == terminal_id, live)
                  .group_by(QuoteNoteRow.cassette_id))
         return {cassette_id: int(total) for cassette_id, total in self.session.execute(query)}
+
+    def _hold(self, quote_id: str, terminal_id: str, counts: Mapping[str, int]) -> None:
+        for cassette_id, count in counts.items():
+            if count:
+                self.session.add(QuoteNoteRow(quote_id=quote_id, cassette_id=cassette_id,
+                                              terminal_id=terminal_id, count=count))
+                self._add_held(terminal_id, cassette_id, count)
+        self.session.flush()
+
+    def _unhold(self, terminal_id: str, quote_ids: list[str]) -> None:
+        query = (select(QuoteNoteRow.cassette_id, func.sum(QuoteNoteRow.count))
+                 .where(QuoteNoteRow.quote_id.in_(quote_ids))
+                 .group_by(QuoteNoteRow.cassette_id))
+        for cassette_id, total in self.session.execute(query).all():
+            self._add_held(terminal_id, cassette_id, -int(total))
+
+    def _add_held(self, terminal_id: str, cassette_id: str, notes: int) -> None:
+        self.session.execute(update(CassetteRow)
+                             .where(CassetteRow.terminal_id == terminal_id,
+                                    CassetteRow.id == cassette_id)
+                             .values(held=CassetteRow.held + notes))
 
 
 class DispenseRepository:

@@ -49,6 +49,8 @@ class CassetteRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     denomination: Mapped[int] = mapped_column(BigInteger)
     count: Mapped[int] = mapped_column(Integer)
+    # Notes held by quotes, kept in step by QuoteRepository (expired holds leave lazily).
+    held: Mapped[int] = mapped_column(Integer, default=0)
     capacity: Mapped[int | None] = mapped_column(Integer)
     low_threshold: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20))

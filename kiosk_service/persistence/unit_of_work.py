@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk_service.persistence.database import SQLITE_BUSY_TIMEOUT, WRITE_OPTION
 from kiosk_service.persistence.repositories import (
     ApiKeyRepository,
     AuthorizationRepository,
@@ -18,7 +20,12 @@ from kiosk_service.persistence.repositories import (
 
 
 class SqlUnitOfWork:
-    """`with uow: ... uow.commit()`; leaving the block without commit rolls back."""
+    """`with uow: ... uow.commit()`; leaving the block without commit rolls back.
+
+    `writers` (SQLite only) queues this process's writing transactions before they meet
+    SQLite's lock, whose blocked writers poll with sleeps of up to 100 ms (tail latency).
+    BEGIN IMMEDIATE still serializes the writers of every process.
+    """
 
     terminals: TerminalRepository
     quotes: QuoteRepository
@@ -28,13 +35,15 @@ class SqlUnitOfWork:
     journal: JournalRepository
     keys: ApiKeyRepository
 
-    def __init__(self, sessions: sessionmaker[Session]):
+    def __init__(self, sessions: sessionmaker[Session], writers: threading.Lock | None = None):
         self._sessions = sessions
+        self._writers = writers
+        self._holds_writers = False
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = session = self._sessions()
-        self.terminals = TerminalRepository(session)
+        self.terminals = TerminalRepository(session, self.lock_for_writing)
         self.quotes = QuoteRepository(session)
         self.dispenses = DispenseRepository(session)
         self.idempotency = IdempotencyRepository(session)
@@ -50,6 +59,19 @@ class SqlUnitOfWork:
         finally:
             self.session.close()
             self.session = None
+            if self._holds_writers:
+                self._holds_writers = False
+                self._writers.release()
+
+    def lock_for_writing(self) -> None:
+        """Say, before the first statement, that this transaction writes (SQLite: take the
+        write lock at BEGIN rather than upgrade a read snapshot, which can fail)."""
+        assert self.session is not None
+        if self.session.in_transaction():
+            raise RuntimeError("lock_for_writing() must come before the first statement")
+        if self._writers is not None and not self._holds_writers:
+            self._holds_writers = self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT)
+        self.session.connection(execution_options={WRITE_OPTION: True})
 
     def commit(self) -> None:
         """Commit the transaction."""

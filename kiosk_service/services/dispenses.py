@@ -154,7 +154,7 @@ def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, act
         finished = replace(dispense, state=state_of(notes, status), notes=notes,
                            updated_at=now, error=error or dispense.error)
         uow.dispenses.save(finished)
-        uow.quotes.set_status(dispense.quote_id, QuoteStatus.DISPENSED)
+        uow.quotes.mark_dispensed(dispense.quote_id)
         uow.journal.add(JournalEntry(
             kind, terminal_id, actor, now, subject=dispense_id,
             before={"state": str(dispense.state)},
@@ -221,7 +221,7 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
         uow.dispenses.add(dispense, device_before=before,
                           complete_from_others=request.complete_from_other_cassettes)
         uow.idempotency.add(terminal_id, key, fingerprint, dispense.id, now)
-        uow.quotes.set_status(quote.id, QuoteStatus.DISPENSING)
+        uow.quotes.start_dispensing(quote.id)
         uow.journal.add(JournalEntry("dispense_started", terminal_id, actor, now,
                                      subject=dispense.id,
                                      details={"quote": quote.id, "amount": quote.amount.value,

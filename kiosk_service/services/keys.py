@@ -32,6 +32,7 @@ def create_key(role: Role, terminal_id: str | None, *, uow: SqlUnitOfWork, clock
                              {"terminal": ["required for role kiosk"]})
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
     with uow:
+        uow.lock_for_writing()
         if terminal_id is not None and not uow.terminals.exists(terminal_id):
             raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
         now = clock.now()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
 from datetime import timedelta
 
 from denomination import NotDispensable, plan_mix
@@ -26,26 +25,21 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
                  hold: timedelta, metrics: Metrics | None = None) -> Quote:
     """Plan the mix for `request` and hold its notes until the quote expires; return the quote.
 
-    The solve runs outside the lock on a snapshot of the free notes; under the terminal's lock
-    the plan is checked against the notes free at that moment and re-planned if another quote
-    took them, so two quotes never hold the same notes. Raises NotFound (`not_found`),
-    InvalidRequest (`invalid_request`: wrong currency), NotDispensable (`not_dispensable`, with
-    the nearest payable amounts) and the optimiser's errors.
+    Under the terminal's lock: expired holds are released, the mix is planned from the notes
+    no live quote holds, and held; so two quotes never hold the same notes. Raises NotFound
+    (`not_found`), InvalidRequest (`invalid_request`: wrong currency), NotDispensable
+    (`not_dispensable`, with the nearest payable amounts) and the optimiser's errors.
     """
     now = clock.now()
     kind = str(request.preference.kind)
     try:
         with uow:
-            terminal = uow.terminals.get(terminal_id)
-            _check_currency(terminal, request)
-            free = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=now))
-        plan = _plan(terminal, free, request.amount.value, request.preference)
-        alternatives = _alternatives(terminal, free, plan, request)
-        with uow:
             terminal = uow.terminals.get_for_update(terminal_id)
-            free = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=now))
-            if not _fits(plan, free):
-                plan = _plan(terminal, free, request.amount.value, request.preference)
+            _check_currency(terminal, request)
+            uow.quotes.release_expired(terminal_id, at=now)
+            free = terminal.cassettes_less(uow.quotes.held_counters(terminal_id))
+            plan = _plan(terminal, free, request.amount.value, request.preference)
+            alternatives = _alternatives(terminal, free, plan, request)
             quote = Quote(uuid.uuid4().hex, terminal_id, request.amount, request.preference,
                           plan, alternatives, QuoteStatus.HELD, now, now + hold)
             uow.quotes.add(quote)
@@ -85,7 +79,8 @@ def _plan(terminal: Terminal, free, amount: int, preference: Preference) -> Plan
 def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest) -> tuple[Plan, ...]:
     if request.preference.kind == PreferenceKind.OPTIONS:
         return tuple(plan.options)
-    if not request.alternatives:
+    wanted = not plan.exact if request.alternatives is None else request.alternatives
+    if not wanted:
         return ()
     try:
         menu = plan_mix(request.amount.value, terminal.currency, free, OPTIONS,
@@ -94,11 +89,6 @@ def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest) -
         return ()
     return tuple(option for option in menu.options
                  if dict(option.by_cassette) != dict(plan.by_cassette))
-
-
-def _fits(plan: Plan, free) -> bool:
-    available: Mapping[str, int] = {c.id: c.count for c in free if c.dispensable}
-    return all(available.get(cid, 0) >= n for cid, n in plan.by_cassette.items())
 
 
 def _count(metrics: Metrics | None, terminal_id: str, outcome: str, kind: str) -> None:

@@ -29,6 +29,7 @@ def import_terminal(terminal: Terminal, *, uow: SqlUnitOfWork, clock: Clock,
     """Create or replace a terminal from its (validated) file; journal before and after."""
     now = clock.now()
     with uow:
+        uow.lock_for_writing()
         before = uow.terminals.get(terminal.id) if uow.terminals.exists(terminal.id) else None
         uow.terminals.save(terminal)
         uow.journal.add(JournalEntry("terminal_imported", terminal.id, actor, now,

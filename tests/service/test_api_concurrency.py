@@ -61,12 +61,16 @@ def _ledger(database_url_engine) -> tuple[dict, dict, list]:
     return {k: int(v) for k, v in picked.items()}, counts, per_quote
 
 
-def _assert_no_overdraw(engine, scarce: dict) -> None:
-    picked, counts, per_quote = _ledger(engine)
+def _assert_no_overdraw(app, scarce: dict) -> None:
+    deps = app.extensions["cashmix"]
+    picked, counts, per_quote = _ledger(deps.engine)
     for cassette, loaded in scarce.items():
         assert picked.get(cassette, 0) <= loaded
         assert counts[cassette] == loaded - picked.get(cassette, 0)
     assert per_quote and set(per_quote) == {1}
+    with deps.unit_of_work() as uow:    # the hold counters agree with the holds themselves
+        every_hold = uow.quotes.held_notes("demo-czk", at=datetime(2000, 1, 1, tzinfo=UTC))
+        assert uow.quotes.held_counters("demo-czk") == every_hold
 
 
 def test_threads_never_overdraw_or_pay_a_quote_twice(app, keys, scarce, clock):
@@ -81,7 +85,7 @@ def test_threads_never_overdraw_or_pay_a_quote_twice(app, keys, scarce, clock):
         thread.join()
     assert 500 not in statuses and statuses.count(201) > 0
     assert statuses.count(422) > 0          # someone met an empty terminal
-    _assert_no_overdraw(app.extensions["cashmix"].engine, scarce)
+    _assert_no_overdraw(app, scarce)
 
 
 def test_threads_racing_for_one_quote_pay_it_once(app, keys, clock, counts):
@@ -142,4 +146,4 @@ def test_processes_never_overdraw_on_postgresql(app, keys, scarce, clock, databa
         worker.join(timeout=30)
         assert worker.exitcode == 0
     assert 500 not in statuses and statuses.count(201) > 0
-    _assert_no_overdraw(app.extensions["cashmix"].engine, scarce)
+    _assert_no_overdraw(app, scarce)

@@ -38,11 +38,18 @@ def test_options_kind_returns_a_menu_of_distinct_mixes(kiosk):
 
 
 def test_other_kinds_offer_alternatives_that_differ_from_the_held_mix(kiosk):
-    body = kiosk.quote(350000, {"kind": "fewest"}).get_json()
+    body = kiosk.quote(350000, {"kind": "fewest"}, alternatives=True).get_json()
     assert body["alternatives"]
     assert all(a["by_cassette"] != body["plan"]["by_cassette"] for a in body["alternatives"])
     assert kiosk.quote(350000, {"kind": "fewest"}, alternatives=False).get_json()[
         "alternatives"] == []
+
+
+def test_alternatives_come_by_default_only_when_the_wish_is_not_met(kiosk):
+    met = kiosk.quote(350000, {"kind": "fewest"}).get_json()
+    assert met["exact"] is True and met["alternatives"] == []
+    unmet = kiosk.quote(350000, {"kind": "counts", "counts": {"500000": 1}}).get_json()
+    assert unmet["exact"] is False and unmet["alternatives"]
 
 
 def test_a_wish_that_cannot_be_met_exactly_says_why(kiosk):

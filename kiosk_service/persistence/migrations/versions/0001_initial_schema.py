@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('denomination', sa.BigInteger(), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('held', sa.Integer(), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('low_threshold', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),

@@ -1,0 +1,278 @@
+"""Benchmark the HTTP service end to end against the optimiser alone; prints figures.
+
+Starts the real server (`kiosk-service serve`, waitress) on a fresh SQLite database with the
+demo CZK terminal on the simulator (pace 0: no mechanical time), then drives it from a
+loopback load generator:
+
+1. quotes at a fixed arrival rate (open loop: latency counts from the scheduled send time);
+2. quotes as fast as a few closed-loop clients can go (throughput);
+3. quote + dispense pairs at a fixed rate (dispense latency);
+4. the optimiser alone, in this process, on the same requests and the same calls a quote makes
+   (the plan, plus the options menu when the wish is not met exactly), so the ratio is the
+   service's overhead.
+
+Floor: quote p99 <= 30 ms at 100 quotes/s on SQLite.
+
+    python bench/service.py [--rate 100] [--seconds 10] [--dispense-rate 20] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from denomination import NotDispensable, plan_mix
+from kiosk_service import create_app
+from kiosk_service.persistence.migrate import upgrade_database
+from kiosk_service.records import Role
+from kiosk_service.services.authorization import sign
+from kiosk_service.services.keys import create_key
+from kiosk_service.services.terminals import import_terminal
+from kiosk_service.terminal_files import load_terminal_file
+
+ROOT = Path(__file__).resolve().parent.parent
+TERMINAL = "demo-czk"
+SECRET = "bench-host-secret"
+#: Notes per cassette for the run: enough that holds never empty the terminal.
+STOCK = 200_000
+FLOOR_P99_MS = 30.0
+AMOUNTS = [300, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 15000, 20000]
+KINDS = ["fewest", "fewest", "fewest", "small", "mixed", "options", "bounds", "counts"]
+
+
+def workload(count: int, seed: int) -> list[tuple[int, dict]]:
+    """Return (amount in minor units, preference) pairs with a seeded generator."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        amount = rng.choice(AMOUNTS) * 100
+        kind = rng.choice(KINDS)
+        preference: dict = {"kind": kind}
+        if kind == "bounds":
+            preference["exclude"] = [200000]
+        if kind == "counts":
+            preference["counts"] = {"50000": 1, "10000": 2}
+        out.append((amount, preference))
+    return out
+
+
+def prepare(folder: Path) -> tuple[str, str, tuple]:
+    """Create the database, the bench terminal and a kiosk key; return url, key, cassettes."""
+    url = f"sqlite:///{folder / 'bench.sqlite'}"
+    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
+    deps = app.extensions["cashmix"]
+    upgrade_database(deps.engine)
+    demo = load_terminal_file(ROOT / "config" / "terminals" / "demo-czk.toml")
+    cassettes = tuple(replace(c, count=STOCK, capacity=None) for c in demo.cassettes)
+    import_terminal(replace(demo, cassettes=cassettes), uow=deps.unit_of_work(),
+                    clock=deps.clock)
+    key = create_key(Role.KIOSK, TERMINAL, uow=deps.unit_of_work(), clock=deps.clock)
+    deps.close()
+    return url, key, cassettes
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
+    """Start `kiosk-service serve` and wait until /healthz answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
+    env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
+            "CASHMIX_LOG_LEVEL": "WARNING",
+            "CASHMIX_DISPENSERS": '{"demo-czk" = "sim://?seed=1&pace=0"}'}
+    command = shutil.which("kiosk-service")
+    argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
+    with open(log, "wb") as out:
+        server = subprocess.Popen(argv + ["serve", "--port", str(port), "--threads", "8"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=out)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server died:\n{log.read_text()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+class Client:
+    """One keep-alive connection per thread."""
+
+    def __init__(self, port: int, key: str):
+        self.port, self.key, self.local = port, key, threading.local()
+
+    def post(self, path: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=30)
+        connection.request("POST", f"/api/v1/terminals/{TERMINAL}{path}", json.dumps(body),
+                           {"Content-Type": "application/json",
+                            "Authorization": f"Bearer {self.key}"} | (headers or {}))
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+
+    def quote(self, amount: int, preference: dict) -> tuple[int, dict]:
+        return self.post("/quotes", {"amount": {"value": amount, "currency": "CZK"},
+                                     "preference": preference})
+
+
+def open_loop(rate: float, jobs: list, run, workers: int = 32) -> tuple[list[float], float]:
+    """Send `jobs` at `rate` per second; return latencies (ms, from the scheduled time) and the
+    achieved completions per second."""
+    latencies: list[float] = []
+    start = time.perf_counter() + 0.2
+
+    def task(index: int, job) -> None:
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        run(job)
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(task, i, job) for i, job in enumerate(jobs)]:
+            future.result()
+    return latencies, len(jobs) / (time.perf_counter() - start)
+
+
+def closed_loop(clients: int, seconds: float, jobs: list, run) -> tuple[list[float], float]:
+    """Run `clients` back-to-back senders for `seconds`; return latencies and throughput."""
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    def sender() -> None:
+        while time.perf_counter() < stop:
+            job = jobs[next(counter) % len(jobs)]
+            began = time.perf_counter()
+            run(job)
+            latencies.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=sender) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, len(latencies) / (time.perf_counter() - began)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def line(name: str, latencies: list[float], throughput: float) -> str:
+    return (f"{name:<34} {throughput:8.1f}/s   p50 {statistics.median(latencies):7.2f} ms"
+            f"   p99 {percentile(latencies, 99):7.2f} ms   n={len(latencies)}")
+
+
+def optimiser_alone(cassettes: tuple, jobs: list) -> tuple[list[float], float]:
+    """Time what a quote asks of the optimiser: the plan, and the options menu when the wish
+    is not met exactly (the service's default)."""
+    latencies = []
+    began = time.perf_counter()
+    for amount, preference in jobs:
+        start = time.perf_counter()
+        try:
+            plan = plan_mix(amount, "CZK", cassettes, preference, max_notes=40)
+            if preference["kind"] != "options" and not plan.exact:
+                plan_mix(amount, "CZK", cassettes, {"kind": "options"}, max_notes=40)
+        except NotDispensable:
+            pass
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies, len(jobs) / (time.perf_counter() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="quotes per second")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--dispense-rate", type=float, default=20.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="cashmix-bench-"))
+    url, key, cassettes = prepare(folder)
+    port = free_port()
+    server = start_server(url, port, folder / "server.log")
+    try:
+        client = Client(port, key)
+        quotes = workload(int(args.rate * args.seconds), args.seed)
+        failures: list[int] = []
+
+        def quote(job) -> dict:
+            status, body = client.quote(*job)
+            if status != 201:
+                failures.append(status)
+            return body
+
+        def quote_and_dispense(job) -> None:
+            body = quote(job)
+            expires = int(time.time()) + 120
+            signature = sign(SECRET, TERMINAL, body["id"], body["amount"]["value"], "CZK",
+                             expires)
+            started = time.perf_counter()
+            status, _ = client.post("/dispenses", {
+                "quote_id": body["id"],
+                "authorization": {"expires_at": expires, "signature": signature}},
+                {"Idempotency-Key": body["id"]})
+            dispense_latencies.append((time.perf_counter() - started) * 1000)
+            if status != 201:
+                failures.append(status)
+
+        for job in quotes[:50]:
+            quote(job)
+        print(f"Cashmix service benchmark: SQLite, waitress 8 threads, {os.cpu_count()} CPUs, "
+              f"seed {args.seed}")
+        open_latencies, open_rate = open_loop(args.rate, quotes, quote)
+        print(line(f"quotes, open loop at {args.rate:g}/s", open_latencies, open_rate))
+        closed_latencies, closed_rate = closed_loop(4, args.seconds / 2, quotes, quote)
+        print(line("quotes, 4 clients back to back", closed_latencies, closed_rate))
+        dispense_latencies: list[float] = []
+        pairs = workload(int(args.dispense_rate * args.seconds), args.seed + 1)
+        pair_latencies, pair_rate = open_loop(args.dispense_rate, pairs, quote_and_dispense)
+        print(line(f"quote+dispense at {args.dispense_rate:g}/s", pair_latencies, pair_rate))
+        print(line("  of which the dispense call", dispense_latencies, pair_rate))
+        alone, alone_rate = optimiser_alone(cassettes, quotes)
+        print(line("optimiser alone (same calls)", alone, alone_rate))
+        ratio_p50 = statistics.median(open_latencies) / statistics.median(alone)
+        ratio_p99 = percentile(open_latencies, 99) / percentile(alone, 99)
+        print(f"service / optimiser: p50 x{ratio_p50:.2f}, p99 x{ratio_p99:.2f}; "
+              f"throughput x{closed_rate / alone_rate:.2f}")
+        p99 = percentile(open_latencies, 99)
+        verdict = "meets" if p99 <= FLOOR_P99_MS else "MISSES"
+        print(f"floor: quote p99 {p99:.2f} ms at {args.rate:g}/s {verdict} <= {FLOOR_P99_MS:g} ms")
+        if failures:
+            print(f"non-2xx responses: {len(failures)} ({sorted(set(failures))})")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
