@@ -100,7 +100,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     command = shutil.which("kiosk-service")
     argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
     with open(log, "wb") as out:
-        server = subprocess.Popen(argv + ["serve", "--port", str(port), "--threads", "8"],
+        server = subprocess.Popen(argv + ["serve", "--port", str(port), "--threads", "4"],
                                   env=env, stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -138,7 +138,7 @@ class Client:
                                      "preference": preference})
 
 
-def open_loop(rate: float, jobs: list, run, workers: int = 32) -> tuple[list[float], float]:
+def open_loop(rate: float, jobs: list, run, workers: int = 8) -> tuple[list[float], float]:
     """Send `jobs` at `rate` per second; return latencies (ms, from the scheduled time) and the
     achieved completions per second."""
     latencies: list[float] = []
@@ -186,8 +186,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def line(name: str, latencies: list[float], throughput: float) -> str:
-    return (f"{name:<34} {throughput:8.1f}/s   p50 {statistics.median(latencies):7.2f} ms"
-            f"   p99 {percentile(latencies, 99):7.2f} ms   n={len(latencies)}")
+    return (f"{name:<34} {throughput:7.1f}/s  p50 {statistics.median(latencies):6.2f} ms"
+            f"  p90 {percentile(latencies, 90):6.2f}  p99 {percentile(latencies, 99):6.2f}"
+            f"  max {max(latencies):6.1f} ms  n={len(latencies)}")
 
 
 def optimiser_alone(cassettes: tuple, jobs: list) -> tuple[list[float], float]:
