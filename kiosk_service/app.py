@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -17,6 +18,8 @@ from kiosk_service.hardware import Dispenser
 from kiosk_service.hardware.clock import Clock, SystemClock
 from kiosk_service.logs import configure_logging
 from kiosk_service.services.recovery import recover_all
+
+log = logging.getLogger("cashmix.http")
 
 SECURITY = {
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -67,7 +70,10 @@ def _time_requests(app: Flask, deps: Dependencies) -> None:
         started = g.get("cashmix_started")
         if started is not None:
             endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            seconds = time.perf_counter() - started
             deps.metrics.request_latency.labels(request.method, endpoint,
-                                                str(response.status_code)).observe(
-                time.perf_counter() - started)
+                                                str(response.status_code)).observe(seconds)
+            log.info("request", extra={"event": "http.request", "method": request.method,
+                                       "path": request.path, "status": response.status_code,
+                                       "ms": round(seconds * 1000, 2)})
         return response

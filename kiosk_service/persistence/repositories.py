@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from denomination.cassettes import Cassette
+from denomination.cassettes import Cassette, CassetteStatus
 from denomination.money import Amount
 from denomination.preferences import Preference
 from kiosk_service.errors import NotFound
@@ -39,6 +39,12 @@ from kiosk_service.records import (
     QuoteStatus,
     Terminal,
 )
+
+_TERMINALS = TerminalRow.__table__
+_CASSETTES = CassetteRow.__table__
+_CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
+                     _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
+                     _CASSETTES.c.low_threshold, _CASSETTES.c.locked)
 
 
 class TerminalRepository:
@@ -99,11 +105,12 @@ class TerminalRepository:
         row.update_from(cassette)
         self.session.flush()
 
-    def _row(self, terminal_id: str, *, lock: bool) -> TerminalRow:
-        query = select(TerminalRow).where(TerminalRow.id == terminal_id)
+    def _row(self, terminal_id: str, *, lock: bool) -> Any:
+        # Core rows, not ORM objects: this runs on every quote and dispense.
+        query = select(_TERMINALS).where(_TERMINALS.c.id == terminal_id)
         if lock:
             query = query.with_for_update()
-        row = self.session.scalars(query).one_or_none()
+        row = self.session.execute(query).one_or_none()
         if row is None:
             raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
         return row
@@ -112,13 +119,16 @@ class TerminalRepository:
         query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
         return list(self.session.scalars(query.order_by(CassetteRow.position)))
 
-    def _load(self, row: TerminalRow) -> Terminal:
-        cassettes = tuple(c.to_domain() for c in self._cassette_rows(row.id))
+    def _load(self, row: Any) -> Terminal:
+        query = (select(*_CASSETTE_COLUMNS).where(_CASSETTES.c.terminal_id == row.id)
+                 .order_by(_CASSETTES.c.position))
+        cassettes = tuple(Cassette(c.id, c.currency, c.denomination, c.count,
+                                   CassetteStatus(c.status), c.capacity, c.low_threshold,
+                                   c.locked) for c in self.session.execute(query))
         return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
                         row.host_secret_env, row.dispenser_url)
 
 
-_CASSETTES = CassetteRow.__table__
 _ADD_HELD = (update(_CASSETTES)
              .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
                     _CASSETTES.c.id == bindparam("cassette"))
