@@ -1,9 +1,11 @@
 """The loading advisor: how many notes to load in each cassette for a replenishment interval.
 
 A search over the simulator, on a training stream drawn with another seed than the one the
-advice is judged on: load every cassette to capacity and measure what each gives per interval
-under the policy; load the largest need of any interval plus a margin and the low threshold;
-then, while a cassette still calls an early visit on the training stream, raise its load.
+advice is judged on: load every cassette to MEASURE_SCALE times its configured load (within
+capacity, so the mix keeps the shape it has with this terminal's notes) and measure what each
+gives per interval under the policy; load the NEED_QUANTILE of those needs plus a margin and
+the low threshold; then, while a cassette still calls an early visit on the training stream,
+raise its load.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from sim.traffic.terminal import Terminal
 #: The training stream's seed is the study's seed plus this, so advice is judged on new demand.
 TRAINING_SEED_OFFSET = 10_007
 MIN_TRAINING_DAYS = 28
+MEASURE_SCALE = 3
+NEED_QUANTILE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
 class Advice:
-    """A load (cassette id -> notes) for `interval_days`, the largest per-interval need seen on
-    the training stream (cassette id -> notes), and how many search rounds it took."""
+    """A load (cassette id -> notes) for `interval_days`, the per-interval need (the
+    NEED_QUANTILE over the training stream's intervals, cassette id -> notes), how many search
+    rounds it took, and the cassettes whose capacity binds."""
 
     interval_days: int
     load: tuple[tuple[str, int], ...]
@@ -41,7 +46,7 @@ def advise_load(terminal: Terminal, profile: DemandProfile, interval_days: int, 
                 max_rounds: int = 6, step: float = 0.15) -> Advice:
     """Return the advised load for visits every `interval_days` under `policy`.
 
-    `margin` is added to the largest per-interval need; each search round raises a cassette
+    `margin` is added to the per-interval need; each search round raises a cassette
     that called an early visit by `step`. Loads never exceed a cassette's capacity (`capped`
     names the cassettes where capacity binds: there the interval cannot be covered).
     """
@@ -51,14 +56,14 @@ def advise_load(terminal: Terminal, profile: DemandProfile, interval_days: int, 
     start = datetime.combine(profile.start, datetime.min.time())
     common = profile.common_amounts()
     capacity = {c.id: c.capacity or c.count for c in terminal.cassettes}
-    full = terminal.with_load(capacity)
-    measured = simulate(Policy(policy), full, stream, start=start, days=days,
+    ample = {c.id: min(capacity[c.id], MEASURE_SCALE * c.count) for c in terminal.cassettes}
+    measured = simulate(Policy(policy), terminal.with_load(ample), stream, start=start, days=days,
                         replenishment=Replenishment(interval_days, on_low=False),
                         common=common)
-    need = {c.id: 0 for c in terminal.cassettes}
-    for visit in measured.visits:
-        for cassette, found in zip(terminal.cassettes, visit.found, strict=True):
-            need[cassette.id] = max(need[cassette.id], capacity[cassette.id] - found)
+    given = {c.id: sorted(ample[c.id] - v.found[i] for v in measured.visits)
+             for i, c in enumerate(terminal.cassettes)}
+    need = {cid: amounts[min(len(amounts) - 1, int(NEED_QUANTILE * len(amounts)))]
+            if amounts else 0 for cid, amounts in given.items()}
     load = {c.id: min(capacity[c.id], ceil(need[c.id] * (1 + margin)) + c.low_threshold)
             for c in terminal.cassettes}
     rule = Replenishment(interval_days, on_low=True, lead_hours=lead_hours)

@@ -101,8 +101,8 @@ def load_options(result: StudyResult) -> list[LoadOption]:
 
 def _advisor_figures(summary: Summary) -> dict[str, float]:
     return {"visits / month": summary.visits_per_month,
-            "mean cash held (k)": summary.mean_cash / 100_000,
-            "idle cash at visit (k)": summary.idle_cash / 100_000,
+            "mean cash held (1000s)": summary.mean_cash / 100_000,
+            "idle cash at visit (1000s)": summary.idle_cash / 100_000,
             "wishes met %": 100 * summary.met,
             "refused %": 100 * summary.refused}
 
