@@ -6,6 +6,8 @@ import gc
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -30,6 +32,16 @@ def _deps(app):
     return app.extensions["cashmix"]
 
 
+@contextmanager
+def _session(config: dict | None = None) -> Iterator:
+    """Yield the dependencies of an app built for one command, closed afterwards."""
+    deps = _deps(_app(config))
+    try:
+        yield deps
+    finally:
+        deps.close()
+
+
 @click.group()
 def main() -> None:
     """Cashmix kiosk service: quotes, dispenses, cassettes and journal over HTTP."""
@@ -43,6 +55,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the API with waitress (the database must be migrated: `db upgrade`)."""
     app = _app()
     if not _deps(app).schema_ready():
+        _deps(app).close()
         raise click.ClickException("the database is not migrated; run `kiosk-service db upgrade`")
     _serve(app, host, port, threads)
 
@@ -57,8 +70,8 @@ def upgrade() -> None:
     """Migrate the database (DATABASE_URL) to the newest schema."""
     from kiosk_service.persistence.migrate import upgrade_database
 
-    app = _app({"RECOVER_ON_START": False})
-    upgrade_database(_deps(app).engine)
+    with _session({"RECOVER_ON_START": False}) as deps:
+        upgrade_database(deps.engine)
     click.echo("database is up to date")
 
 
@@ -86,10 +99,10 @@ def import_(files: tuple[str, ...]) -> None:
                     click.echo(f"  {where}: {problem}", err=True)
     if failed:
         sys.exit(1)
-    deps = _deps(_app())
-    for terminal in loaded:
-        import_terminal(terminal, uow=deps.unit_of_work(), clock=deps.clock)
-        click.echo(f"imported {terminal.id} ({len(terminal.cassettes)} cassettes)")
+    with _session() as deps:
+        for terminal in loaded:
+            import_terminal(terminal, uow=deps.unit_of_work(), clock=deps.clock)
+            click.echo(f"imported {terminal.id} ({len(terminal.cassettes)} cassettes)")
 
 
 @main.group()
@@ -105,12 +118,13 @@ def create(role: str, terminal: str | None, label: str) -> None:
     """Create an API key and print it; it is shown only this once."""
     from kiosk_service.services.keys import create_key
 
-    deps = _deps(_app())
-    try:
-        click.echo(create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
-                              label=label))
-    except CashmixError as error:
-        raise click.ClickException(f"{error.code}: {error.message}") from error
+    with _session() as deps:
+        try:
+            key = create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
+                             label=label)
+        except CashmixError as error:
+            raise click.ClickException(f"{error.code}: {error.message}") from error
+    click.echo(key)
 
 
 @main.command()
