@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import reduce
+from dataclasses import dataclass, replace
+from functools import lru_cache, reduce
 from math import gcd
 
 from denomination.cassettes import Cassette
@@ -59,28 +59,36 @@ def dispensable_amounts(currency: str, cassettes: Iterable[Cassette], max_notes:
                         ceiling: int | None = None) -> DispensableAmounts:
     """Tabulate every amount payable with at most `max_notes` notes from the dispensable stock.
 
-    `amounts` lists payable amounts up to `ceiling` (all of them when None). Bounded knapsack by
-    binary splitting: each denomination's usable count (capped at the note limit) becomes
-    items of 1, 2, 4, ... notes, each applied as one shifted-minimum pass over the table.
+    `amounts` lists payable amounts up to `ceiling` (all of them when None). The table depends
+    only on the stock capped at the note limit, so it is memoised on that.
     """
     stock = {d: min(n, max_notes) for d, n in stock_by_denomination(currency, cassettes).items()}
+    table = _table(currency, tuple(sorted(stock.items())), max_notes)
+    if ceiling is None:
+        return table
+    return replace(table, amounts=table.amounts[: bisect_right(table.amounts, ceiling)])
+
+
+@lru_cache(maxsize=1024)
+def _table(currency: str, stock: tuple[tuple[int, int], ...],
+           max_notes: int) -> DispensableAmounts:
+    """Bounded knapsack by binary splitting: each denomination's usable count becomes items of
+    1, 2, 4, ... notes, each applied as one shifted-minimum pass over the table."""
     if not stock or max_notes <= 0:
         return DispensableAmounts(currency, 1, (), None, (0,), max_notes)
-    step = reduce(gcd, stock)
-    reach = sum(d // step * n for d, n in stock.items())
+    step = reduce(gcd, (d for d, _ in stock))
+    reach = sum(d // step * n for d, n in stock)
     unreachable = max_notes + 1
     fewest = [0] + [unreachable] * reach
-    for denomination, count in sorted(stock.items()):
+    for denomination, count in stock:
         units = denomination // step
         for chunk in _binary_chunks(count):
             shift = units * chunk
             shifted = [notes + chunk for notes in fewest[: reach + 1 - shift]]
             fewest[shift:] = map(min, fewest[shift:], shifted)
-    payable = [i * step for i in range(1, reach + 1) if fewest[i] <= max_notes]
-    largest = payable[-1] if payable else None
-    if ceiling is not None:
-        payable = payable[: bisect_right(payable, ceiling)]
-    return DispensableAmounts(currency, step, tuple(payable), largest, tuple(fewest), max_notes)
+    payable = tuple(i * step for i in range(1, reach + 1) if fewest[i] <= max_notes)
+    return DispensableAmounts(currency, step, payable, payable[-1] if payable else None,
+                              tuple(fewest), max_notes)
 
 
 def _binary_chunks(count: int) -> list[int]:

@@ -3,6 +3,7 @@
     kiosk-sim run sim/scenarios/jam.toml          # instant, simulated time
     kiosk-sim run jam --real-time                 # a shipped scenario, at a real dispenser's pace
     kiosk-sim list                                # the shipped scenarios
+    kiosk-sim traffic --terminal config/terminals/demo-czk.toml --days 30 --out report/
 
 Exit status: 0 when every note is accounted for, 1 when a note is not, 2 for a bad scenario.
 """
@@ -19,6 +20,7 @@ from kiosk_service.hardware.clock import ManualClock, SystemClock
 from sim.report import print_report
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
+from sim.traffic.cli import add_traffic_command, run_traffic
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
@@ -34,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--real-time", action="store_true",
                      help="take as long as a real dispenser (default: instant, simulated time)")
     commands.add_parser("list", help="list the shipped scenarios")
+    add_traffic_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "traffic":
+        return run_traffic(args)
     if args.command == "list":
         for path in sorted(SCENARIOS.glob("*.toml")):
             print(path.stem)

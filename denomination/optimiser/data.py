@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import reduce
 from math import ceil, gcd
 
@@ -12,8 +13,8 @@ from denomination.catalogue import Catalogue, Currency
 from denomination.errors import InvalidRequest, UnknownCurrency
 from denomination.preferences import Preference
 
-#: Health cost of one note from a full cassette; a cassette at 1/k of its reference level costs
-#: k times as much, capped at HEALTH_CAP (reached at 10% and below, or at the low threshold).
+#: Health cost of one note from the fullest cassette; one at 1/k of that level costs k times as
+#: much, capped at HEALTH_CAP (a tenth of the fullest level, or at the low threshold).
 HEALTH_UNIT = 10
 HEALTH_CAP = 100
 
@@ -109,17 +110,20 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     """Cost per note of drawing on each cassette: the emptier it is, the dearer its notes.
 
     A cassette's level is its count over its capacity (or, without one, over the fullest
-    cassette of the currency). Drawing on the fuller cassette keeps every denomination available
-    for the customers who come next.
+    cassette of the currency). The fullest cassette's notes cost HEALTH_UNIT; a cassette at
+    1/k of that level costs k times as much, up to HEALTH_CAP, which a cassette at or below its
+    low threshold always costs. Levels are relative, so a terminal loaded well below capacity
+    still tells its plentiful cassettes from its scarce ones.
     """
     reference = max((c.count for c in usable), default=1)
+    levels = {c.id: Fraction(c.count, c.capacity or reference) for c in usable}
+    top = max(levels.values(), default=Fraction(1))
     costs = {}
     for cassette in usable:
-        full = cassette.capacity or reference
         if cassette.count <= cassette.low_threshold:
             costs[cassette.id] = HEALTH_CAP
         else:
-            costs[cassette.id] = min(HEALTH_CAP, ceil(HEALTH_UNIT * full / cassette.count))
+            costs[cassette.id] = min(HEALTH_CAP, ceil(HEALTH_UNIT * top / levels[cassette.id]))
     return costs
 
 

@@ -6,10 +6,14 @@ CZK terminal (100, 200, 500, 1000, 2000, 5000; 40-note limit):
 
 - fewest: the fewest notes. 2000 -> 1 x 2000.
 - small: the smallest "largest note" that keeps the mix within the note budget (15 unless the
-  customer says otherwise), then the fewest notes. 2000 -> 10 x 200 (100s would need 20 notes,
-  which is as unhelpful in a shop as a single 2000); 500 -> 5 x 100; 5000 -> 10 x 500.
-- mixed: as many different denominations below the amount as possible, then the fewest notes.
+  customer says otherwise). 2000 -> 10 x 200 (100s would need 20 notes, which is as unhelpful
+  in a shop as a single 2000); 500 -> 5 x 100; 5000 -> 10 x 500.
+- mixed: as many different denominations below the amount as possible.
   2000 -> 1000 + 500 + 200 + 200 + 100; 300 -> 200 + 100.
+
+For small and mixed, any mix meeting the wish equally well is equally good for the customer, so
+inventory health chooses among them (say 8 x 200 + 4 x 100 when the 200s run low), and only
+then the fewest notes.
 - counts: the smallest total deviation, note by note, from the requested counts.
 - bounds: the smallest total violation of the min / max / exclude bounds, then (after
   inventory health) the fewest notes.
@@ -36,10 +40,9 @@ def fewest(model: cp_model.CpModel, data: MixData, by_denomination: ByDenominati
 
 def small(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
           total: cp_model.LinearExprT) -> Term:
-    """Cost = (notes over budget, rank of the largest note used, notes), lexicographically."""
+    """Cost = (notes over budget, rank of the largest note used), lexicographically."""
     denominations = sorted(by_denomination)
     budget = min(data.preference.note_budget, data.max_notes)
-    levels = data.max_notes + 1
     # over: notes beyond the customer's budget.
     over = model.new_int_var(0, data.max_notes, "over_budget")
     model.add(over >= total - budget)
@@ -50,24 +53,21 @@ def small(model: cp_model.CpModel, data: MixData, by_denomination: ByDenominatio
         used = model.new_bool_var(f"used[{denomination}]")
         model.add(by_denomination[denomination] <= data.max_notes * used)
         model.add(largest >= rank).only_enforce_if(used)
-    width = len(denominations) * levels
-    cost = over * width + largest * levels + total
-    return cost, data.max_notes * width + width + data.max_notes
+    width = len(denominations)
+    return over * width + largest, data.max_notes * width + width
 
 
 def mixed(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
           total: cp_model.LinearExprT) -> Term:
-    """Cost = (denominations below the amount left out, notes), lexicographically."""
+    """Cost = denominations below the amount left out of the mix."""
     below = [d for d in sorted(by_denomination) if d < data.amount]
-    levels = data.max_notes + 1
     used = []
     for denomination in below:
         # used[d]: the mix holds at least one note of d.
         flag = model.new_bool_var(f"used[{denomination}]")
         model.add(by_denomination[denomination] >= 1).only_enforce_if(flag)
         used.append(flag)
-    cost = (len(below) - sum(used)) * levels + total
-    return cost, len(below) * levels + data.max_notes
+    return len(below) - sum(used), len(below)
 
 
 def counts(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DEMO, czk
+from mix_reference import DEMO, czk
 
 from denomination import bank_optimal, dispensable_amounts, equal_emptying
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO, czk, is_valid
+from mix_reference import DEMO, czk, is_valid
 
 from denomination import (
     Cassette,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import czk
+from mix_reference import czk
 
 from denomination import InvalidRequest, Preference, default_catalogue, plan_mix
 from denomination.policy import DispensingPolicy, KindNotOffered

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import all_mixes, by_denomination, is_valid
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mix_reference import all_mixes, by_denomination, is_valid
 
 from denomination import (
     Cassette,
