@@ -56,7 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     errors.init_app(app)
     _time_requests(app, deps)
     if app.config["RECOVER_ON_START"] and deps.schema_ready():
-        recover_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices)
+        recover_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices,
+                    owner=deps.dispense_settings.owner)
     return app
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,7 +53,8 @@ class Dependencies:
                    timedelta(seconds=config["QUOTE_HOLD_SECONDS"]),
                    DispenseSettings(float(config["TAKE_TIMEOUT_SECONDS"]),
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
-                                    os.environ if environ is None else environ),
+                                    os.environ if environ is None else environ,
+                                    f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"),
                    threading.Lock() if is_sqlite(engine) else None)
         metrics.watch_cassettes(deps.cassette_levels)
         return deps

@@ -103,7 +103,9 @@ class DispenseById(MethodView):
     @blp.response(200, DispenseSchema)
     def get(self, tid: str, did: str) -> Dispense:
         """Return the dispense's outcome, note by note."""
-        return dispenses.get_dispense(tid, did, uow=current_deps().unit_of_work())
+        deps = current_deps()
+        return dispenses.get_dispense(tid, did, uow=deps.unit_of_work(), clock=deps.clock,
+                                      devices=deps.devices)
 
 
 @blp.route("/<tid>/dispenses/<did>/retract")

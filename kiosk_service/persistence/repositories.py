@@ -244,13 +244,14 @@ class DispenseRepository:
         self.session = session
 
     def add(self, dispense: Dispense, *, device_before: Mapping[str, Any],
-            complete_from_others: bool) -> None:
+            complete_from_others: bool, owner: str) -> None:
         """Store a new dispense (normally in flight) with the device counters before it."""
         self.session.add(DispenseRow(
             id=dispense.id, terminal_id=dispense.terminal_id, quote_id=dispense.quote_id,
             amount=dispense.amount.value, currency=dispense.amount.currency,
             state=str(dispense.state), error=dispense.error, device_before=dict(device_before),
-            complete_from_others=complete_from_others, created_at=dispense.created_at,
+            complete_from_others=complete_from_others, owner=owner,
+            created_at=dispense.created_at,
             updated_at=dispense.updated_at))
         self.session.flush()
         self._save_notes(dispense)
@@ -278,13 +279,19 @@ class DispenseRepository:
         """Return True when the request allowed completing from other cassettes."""
         return self.session.get_one(DispenseRow, dispense_id).complete_from_others
 
-    def in_flight(self, terminal_id: str) -> list[Dispense]:
-        """Return the terminal's dispenses still marked in flight, oldest first."""
+    def latest_id(self, terminal_id: str) -> str | None:
+        """Return the id of the terminal's newest dispense, or None."""
+        query = (select(DispenseRow.id).where(DispenseRow.terminal_id == terminal_id)
+                 .order_by(DispenseRow.created_at.desc(), DispenseRow.id.desc()).limit(1))
+        return self.session.scalar(query)
+
+    def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
+        """Return the terminal's dispenses still in flight with their owners, oldest first."""
         query = (select(DispenseRow)
                  .where(DispenseRow.terminal_id == terminal_id,
                         DispenseRow.state == str(DispenseState.IN_FLIGHT))
                  .order_by(DispenseRow.created_at))
-        return [self._load(row) for row in self.session.scalars(query)]
+        return [(self._load(row), row.owner) for row in self.session.scalars(query)]
 
     def _save_notes(self, dispense: Dispense) -> None:
         for note in dispense.notes:

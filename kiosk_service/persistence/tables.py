@@ -110,6 +110,9 @@ class DispenseRow(Base):
     # The device's counters when the dispense started: recovery diffs against them.
     device_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     complete_from_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The process driving the device ("host:pid:instance"): recovery settles only the
+    # dispenses of processes that are gone, never those of a live one.
+    owner: Mapped[str] = mapped_column(String(200), default="")
     created_at = mapped_column(UtcDateTime, nullable=False)
     updated_at = mapped_column(UtcDateTime, nullable=False)
 

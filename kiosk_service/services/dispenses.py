@@ -64,11 +64,13 @@ log = logging.getLogger("cashmix.dispenses")
 @dataclass(frozen=True, slots=True)
 class DispenseSettings:
     """How dispenses run: seconds to wait for the take (0: return at `presented`), how far
-    ahead a host authorization may expire, and where host secrets are read (the environment)."""
+    ahead a host authorization may expire, where host secrets are read (the environment), and
+    which process runs them (`owner`, see recovery.py)."""
 
     take_timeout: float
     authorization_max_seconds: int
     host_secrets: Mapping[str, str]
+    owner: str = ""
 
 
 def request_hash(request: DispenseRequest) -> str:
@@ -95,7 +97,14 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
         terminal = uow.terminals.get(terminal_id)
     device = _device(devices, terminal)
     with device.lock:
-        before = snapshot(device.driver.status())
+        status = device.driver.status()
+        before = snapshot(status)
+        if not status.position.empty:
+            replay = _replay(terminal_id, idempotency_key, request, uow=uow)
+            if replay is not None:
+                return replay, True
+            raise InvalidState(f"notes wait at the output position ({status.position}); "
+                               "retract them first", position=str(status.position))
         begun = begin_dispense(terminal_id, request, idempotency_key, actor, before,
                        uow=uow, clock=clock, settings=settings)
         if isinstance(begun, Dispense):
@@ -111,10 +120,26 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     return finished, False
 
 
-def get_dispense(terminal_id: str, dispense_id: str, *, uow: SqlUnitOfWork) -> Dispense:
-    """Return the dispense; raises NotFound (`not_found`)."""
+def get_dispense(terminal_id: str, dispense_id: str, *, uow: SqlUnitOfWork, clock: Clock,
+                 devices: DispenserPool) -> Dispense:
+    """Return the dispense; raises NotFound (`not_found`).
+
+    A dispense still `presented` (the service returned before the customer acted) is settled
+    from the device when the customer has since taken the notes or the device retracted them.
+    """
     with uow:
-        return uow.dispenses.get(terminal_id, dispense_id)
+        terminal = uow.terminals.get(terminal_id)
+        dispense = uow.dispenses.get(terminal_id, dispense_id)
+        latest = uow.dispenses.latest_id(terminal_id)
+    if dispense.state != DispenseState.PRESENTED or latest != dispense_id:
+        return dispense
+    device = _device(devices, terminal)
+    with device.lock:
+        status = device.driver.status()
+        if status.position == OutputPosition.PRESENTED:
+            return dispense
+        return finish(terminal_id, dispense_id, status, error=None, actor="dispenser",
+                      kind="dispense_settled", uow=uow, clock=clock)
 
 
 def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: SqlUnitOfWork,
@@ -127,7 +152,8 @@ def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: Sql
     with uow:
         terminal = uow.terminals.get(terminal_id)
         dispense = uow.dispenses.get(terminal_id, dispense_id)
-    if dispense.state != DispenseState.PRESENTED:
+        latest = uow.dispenses.latest_id(terminal_id)
+    if dispense.state != DispenseState.PRESENTED or latest != dispense_id:
         raise InvalidState(f"dispense {dispense_id} is {dispense.state}, not presented",
                            state=str(dispense.state))
     device = _device(devices, terminal)
@@ -140,8 +166,9 @@ def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: Sql
 
 def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, actor: str,
            kind: str, uow: SqlUnitOfWork, clock: Clock) -> Dispense:
-    """Record where the dispense's notes went (from the device `status`), take them off the
-    cassettes, mark jammed cassettes inoperative and journal it, in one transaction."""
+    """Record where the dispense's notes went (from the device `status`), take the notes not
+    yet counted off the cassettes, mark jammed cassettes inoperative and journal it, in one
+    transaction. Finishing again (a retract, a later take) counts no note twice."""
     now = clock.now()
     with uow:
         terminal = uow.terminals.get_for_update(terminal_id)
@@ -149,8 +176,10 @@ def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, act
         planned = {n.cassette_id: n.planned for n in dispense.notes}
         notes = outcome(uow.dispenses.device_before(dispense_id), status, planned)
         notes = _with_planned(notes, dispense.notes)
+        recorded = {n.cassette_id: n.picked for n in dispense.notes}
         for note in notes:
-            _take_off(terminal, note, status, actor=actor, uow=uow, now=now)
+            _take_off(terminal, note.cassette_id, note.picked - recorded.get(note.cassette_id, 0),
+                      status, actor=actor, uow=uow, now=now)
         finished = replace(dispense, state=state_of(notes, status), notes=notes,
                            updated_at=now, error=error or dispense.error)
         uow.dispenses.save(finished)
@@ -167,6 +196,18 @@ def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, act
         "event": kind.replace("_", "."), "terminal": terminal_id, "dispense": dispense_id,
         "state": str(finished.state), "outcome": finished.outcome, "error": finished.error})
     return finished
+
+
+def _replay(terminal_id: str, key: str, request: DispenseRequest, *,
+            uow: SqlUnitOfWork) -> Dispense | None:
+    """Return the dispense an earlier request with this key started, or None."""
+    with uow:
+        seen = uow.idempotency.find(terminal_id, key)
+        if seen is None:
+            return None
+        if seen[0] != request_hash(request):
+            raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
+        return uow.dispenses.get(terminal_id, seen[1])
 
 
 def _device(devices: DispenserPool, terminal: Terminal) -> Device:
@@ -219,7 +260,8 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
                                   for cid, n in quote.plan.by_cassette.items()),
                             now, now)
         uow.dispenses.add(dispense, device_before=before,
-                          complete_from_others=request.complete_from_other_cassettes)
+                          complete_from_others=request.complete_from_other_cassettes,
+                          owner=settings.owner)
         uow.idempotency.add(terminal_id, key, fingerprint, dispense.id, now)
         uow.quotes.start_dispensing(quote.id)
         uow.journal.add(JournalEntry("dispense_started", terminal_id, actor, now,
@@ -340,12 +382,13 @@ def _with_planned(notes: tuple[NoteOutcome, ...],
                         key=lambda n: n.cassette_id))
 
 
-def _take_off(terminal: Terminal, note: NoteOutcome, status, *, actor: str,
+def _take_off(terminal: Terminal, cassette_id: str, picked: int, status, *, actor: str,
               uow: SqlUnitOfWork, now) -> None:
-    cassette = terminal.cassette(note.cassette_id)
+    """Take `picked` newly counted notes off the cassette; follow the device's status of it."""
+    cassette = terminal.cassette(cassette_id)
     if cassette is None:
         return
-    changed = replace(cassette, count=max(0, cassette.count - note.picked))
+    changed = replace(cassette, count=max(0, cassette.count - picked))
     try:
         device_status = status.cassette(cassette.id).status
     except KeyError:

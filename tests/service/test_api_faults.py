@@ -74,14 +74,18 @@ def test_cash_left_behind_is_retracted_and_reported(kiosk, counts, device_counts
 
 
 @pytest.mark.parametrize("dispenser_url", ["sim://?seed=1&pace=0&faults=no_take"])
-def test_the_host_can_retract_presented_cash(make_app, new_key, caller, counts):
+def test_the_host_can_retract_presented_cash(make_app, new_key, caller):
     app = make_app(TAKE_TIMEOUT_SECONDS=0)
     kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    staff = caller(app.test_client(), new_key(app, "staff"))
+    before = {c["id"]: c["count"] for c in staff.get("/cassettes").get_json()}
     quote = kiosk.quote(350000).get_json()
     dispense = kiosk.dispense(quote).get_json()
     assert dispense["state"] == "presented" and dispense["outcome"] == "complete"
     retracted = kiosk.post(f"/dispenses/{dispense['id']}/retract").get_json()
     assert retracted["state"] == "retracted" and retracted["shortfall"]["value"] == 350000
+    _assert_accounted(retracted, before, {c["id"]: c["count"]
+                                          for c in staff.get("/cassettes").get_json()})
     again = kiosk.post(f"/dispenses/{dispense['id']}/retract")
     assert again.status_code == 409 and again.get_json()["code"] == "invalid_state"
 
@@ -117,3 +121,34 @@ def test_rejected_notes_are_counted_off_the_cassettes(kiosk, counts, device_coun
         assert dispense["outcome"] == "complete"
         _assert_accounted(dispense, before, counts())
     assert counts() == device_counts()
+
+
+@pytest.mark.parametrize("dispenser_url", ["sim://?seed=1&pace=1&take_after=5"])
+def test_a_presented_dispense_settles_when_read_after_the_customer_took_it(make_app, new_key,
+                                                                          caller, clock):
+    app = make_app(TAKE_TIMEOUT_SECONDS=0)
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    dispense = kiosk.dispense(kiosk.quote(350000).get_json()).get_json()
+    assert dispense["state"] == "presented"
+    assert kiosk.get(f"/dispenses/{dispense['id']}").get_json()["state"] == "presented"
+    clock.advance(10)
+    staff = caller(app.test_client(), new_key(app, "staff"))
+    before = {c["id"]: c["count"] for c in staff.get("/cassettes").get_json()}
+    read = kiosk.get(f"/dispenses/{dispense['id']}").get_json()
+    assert read["state"] == "taken" and read["outcome"] == "complete"
+    assert all(n["taken"] == n["presented"] for n in read["notes"])
+    assert {c["id"]: c["count"] for c in staff.get("/cassettes").get_json()} == before
+
+
+@pytest.mark.parametrize("dispenser_url", ["sim://?seed=1&pace=0&faults=no_take"])
+def test_no_new_dispense_while_cash_waits_at_the_output(make_app, new_key, caller):
+    app = make_app(TAKE_TIMEOUT_SECONDS=0)
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    first = kiosk.dispense(kiosk.quote(350000).get_json(), key="first").get_json()
+    second_quote = kiosk.quote(100000).get_json()
+    refused = kiosk.dispense(second_quote, key="second")
+    assert refused.status_code == 409 and refused.get_json()["code"] == "invalid_state"
+    assert kiosk.post(f"/dispenses/{first['id']}/retract").get_json()["state"] == "retracted"
+    assert kiosk.dispense(second_quote, key="second").get_json()["state"] == "presented"
+    stale = kiosk.post(f"/dispenses/{first['id']}/retract")
+    assert stale.status_code == 409

@@ -1,5 +1,9 @@
 """Recovery: a dispense a dead process left in flight is settled from the device's counters."""
 
+import os
+import socket
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -8,6 +12,7 @@ from kiosk_service.records import DispenseRequest, HostAuthorization
 from kiosk_service.services.accounting import snapshot
 from kiosk_service.services.authorization import sign
 from kiosk_service.services.dispenses import begin_dispense
+from kiosk_service.services.recovery import abandoned
 
 SECRET = "test-host-secret"
 
@@ -75,3 +80,21 @@ def test_a_start_up_without_work_in_flight_changes_nothing(make_app, new_key, ca
     journal = staff.get("/journal").get_json()["total"]
     make_app()
     assert staff.get("/journal").get_json()["total"] == journal
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.parametrize(("owner", "gone"), [
+    (lambda me: f"elsewhere:{os.getpid()}:abc", False),
+    (lambda me: me, False),
+    (lambda me: f"{socket.gethostname()}:{os.getpid()}:earlier", True),
+    (lambda me: f"{socket.gethostname()}:{os.getppid()}:x", False),
+    (lambda me: f"{socket.gethostname()}:{_dead_pid()}:x", True),
+], ids=["other host", "this app", "earlier app here", "live process", "dead process"])
+def test_recovery_takes_over_only_dispenses_of_processes_that_are_gone(owner, gone):
+    me = f"{socket.gethostname()}:{os.getpid()}:now"
+    assert abandoned(owner(me), me) is gone

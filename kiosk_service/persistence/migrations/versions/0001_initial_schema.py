@@ -107,6 +107,7 @@ def upgrade() -> None:
     sa.Column('error', sa.String(length=64), nullable=True),
     sa.Column('device_before', sa.JSON(), nullable=False),
     sa.Column('complete_from_others', sa.Boolean(), nullable=False),
+    sa.Column('owner', sa.String(length=200), nullable=False),
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], ),
