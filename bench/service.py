@@ -50,6 +50,8 @@ SECRET = "bench-host-secret"
 #: Notes per cassette for the run: enough that holds never empty the terminal.
 STOCK = 200_000
 FLOOR_P99_MS = 30.0
+#: Waitress worker threads: the GIL makes more threads add queueing, not throughput.
+SERVER_THREADS = 4
 AMOUNTS = [300, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 15000, 20000]
 KINDS = ["fewest", "fewest", "fewest", "small", "mixed", "options", "bounds", "counts"]
 
@@ -100,8 +102,9 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     command = shutil.which("kiosk-service")
     argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
     with open(log, "wb") as out:
-        server = subprocess.Popen(argv + ["serve", "--port", str(port), "--threads", "4"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=out)
+        server = subprocess.Popen(
+            argv + ["serve", "--port", str(port), "--threads", str(SERVER_THREADS)],
+            env=env, stdout=subprocess.DEVNULL, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -247,8 +250,8 @@ def main() -> None:
 
         for job in quotes[:50]:
             quote(job)
-        print(f"Cashmix service benchmark: SQLite, waitress 8 threads, {os.cpu_count()} CPUs, "
-              f"seed {args.seed}")
+        print(f"Cashmix service benchmark: SQLite, waitress {SERVER_THREADS} threads, "
+              f"{os.cpu_count()} CPUs, seed {args.seed}")
         open_latencies, open_rate = open_loop(args.rate, quotes, quote)
         print(line(f"quotes, open loop at {args.rate:g}/s", open_latencies, open_rate))
         closed_latencies, closed_rate = closed_loop(4, args.seconds / 2, quotes, quote)
