@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load
 
+from denomination.preferences import Preference
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import AmountOutSchema, AmountSchema, PlanSchema, PreferenceSchema
 from kiosk_service.api.security import requires
@@ -30,8 +31,6 @@ class QuoteRequestSchema(Schema):
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:
-        from denomination.preferences import Preference
-
         return QuoteRequest(data["amount"], data.get("preference") or Preference(),
                             data["alternatives"])
 

@@ -87,8 +87,9 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     The same key and body return the first dispense again and never move a note. Raises
     IdempotencyKeyRequired, IdempotencyKeyReused (`idempotency_key_reused`), NotFound,
     AuthorizationRefused (`authorization_refused`, journalled), QuoteUsed, QuoteExpired,
-    CassetteUnavailable, DeviceError (`device_error`: the dispenser cannot be opened). A jam
-    or a failure after notes moved is not an error: the dispense says what came out.
+    CassetteUnavailable, InvalidState (`invalid_state`: notes still wait at the output),
+    DeviceError (`device_error`: the dispenser cannot be opened). A jam or a failure after
+    notes moved is not an error: the dispense says what came out.
     """
     if not idempotency_key:
         raise IdempotencyKeyRequired("a dispense needs an Idempotency-Key header",
@@ -97,6 +98,7 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
         terminal = uow.terminals.get(terminal_id)
     device = _device(devices, terminal)
     with device.lock:
+        _reset_if_needed(device.driver)
         status = device.driver.status()
         before = snapshot(status)
         if not status.position.empty:
@@ -106,7 +108,7 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
             raise InvalidState(f"notes wait at the output position ({status.position}); "
                                "retract them first", position=str(status.position))
         begun = begin_dispense(terminal_id, request, idempotency_key, actor, before,
-                       uow=uow, clock=clock, settings=settings)
+                               uow=uow, clock=clock, settings=settings)
         if isinstance(begun, Dispense):
             return begun, True
         quote, dispense = begun
