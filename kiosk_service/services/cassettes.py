@@ -18,6 +18,7 @@ from kiosk_service.hardware import DispenserError
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import JournalEntry
+from kiosk_service.services.dispenses import settle_output
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
         terminal = uow.terminals.get(terminal_id)
     device = devices.get(terminal)
     with device.lock:
+        settle_output(terminal_id, device.driver, uow=uow, clock=clock)
         now = clock.now()
         with uow:
             terminal = uow.terminals.get_for_update(terminal_id)

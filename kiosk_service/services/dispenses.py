@@ -99,6 +99,7 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     device = _device(devices, terminal)
     with device.lock:
         _reset_if_needed(device.driver)
+        settle_output(terminal_id, device.driver, uow=uow, clock=clock)
         status = device.driver.status()
         before = snapshot(status)
         if not status.position.empty:
@@ -137,11 +138,31 @@ def get_dispense(terminal_id: str, dispense_id: str, *, uow: SqlUnitOfWork, cloc
         return dispense
     device = _device(devices, terminal)
     with device.lock:
-        status = device.driver.status()
-        if status.position == OutputPosition.PRESENTED:
-            return dispense
-        return finish(terminal_id, dispense_id, status, error=None, actor="dispenser",
-                      kind="dispense_settled", uow=uow, clock=clock)
+        settle_output(terminal_id, device.driver, uow=uow, clock=clock)
+    with uow:
+        return uow.dispenses.get(terminal_id, dispense_id)
+
+
+def settle_output(terminal_id: str, driver: Dispenser, *, uow: SqlUnitOfWork,
+                  clock: Clock) -> None:
+    """Bring the output position's news into the books; call it holding the device's lock.
+
+    A take the driver has not reported yet is collected (drivers refuse new work until it
+    is), and the newest dispense, if the books still say `presented` while the device no
+    longer does, is finished from the device's counters.
+    """
+    if driver.status().position == OutputPosition.TAKEN:
+        with contextlib.suppress(NoItems):
+            driver.wait_for_take(0, retract_on_timeout=False)
+    status = driver.status()
+    if status.position == OutputPosition.PRESENTED:
+        return
+    with uow:
+        latest = uow.dispenses.latest_id(terminal_id)
+        dispense = uow.dispenses.get(terminal_id, latest) if latest else None
+    if dispense is not None and dispense.state == DispenseState.PRESENTED:
+        finish(terminal_id, dispense.id, status, error=None, actor="dispenser",
+               kind="dispense_settled", uow=uow, clock=clock)
 
 
 def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: SqlUnitOfWork,

@@ -76,6 +76,9 @@ def recover_terminal(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock,
         elif position == OutputPosition.PRESENTED:
             with contextlib.suppress(ItemsTaken, NoItems):
                 driver.retract()
+        elif position == OutputPosition.TAKEN:
+            with contextlib.suppress(NoItems):
+                driver.wait_for_take(0, retract_on_timeout=False)
         status = driver.status()
         for dispense in in_flight:
             settled.append(finish(terminal_id, dispense.id, status, error="recovered",

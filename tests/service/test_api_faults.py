@@ -152,3 +152,17 @@ def test_no_new_dispense_while_cash_waits_at_the_output(make_app, new_key, calle
     assert kiosk.dispense(second_quote, key="second").get_json()["state"] == "presented"
     stale = kiosk.post(f"/dispenses/{first['id']}/retract")
     assert stale.status_code == 409
+
+
+def test_dispenses_and_staff_changes_follow_each_other_when_the_service_does_not_wait(
+        make_app, new_key, caller):
+    app = make_app(TAKE_TIMEOUT_SECONDS=0)
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    staff = caller(app.test_client(), new_key(app, "staff"))
+    first = kiosk.dispense(kiosk.quote(350000).get_json(), key="one").get_json()
+    second = kiosk.dispense(kiosk.quote(120000).get_json(), key="two").get_json()
+    assert second["outcome"] == "complete" and second["error"] is None
+    assert kiosk.get(f"/dispenses/{first['id']}").get_json()["state"] == "taken"
+    assert staff.patch("/cassettes/A", {"count": 10, "reason": "recount"}).status_code == 200
+    third = kiosk.dispense(kiosk.quote(200000).get_json(), key="three").get_json()
+    assert third["outcome"] == "complete" and third["error"] is None
