@@ -1,4 +1,4 @@
-"""Schemas shared by several blueprints: money, preferences, plans."""
+"""Schemas shared by several blueprints: money, preferences, plans, cassettes."""
 
 from __future__ import annotations
 
@@ -85,3 +85,28 @@ class PlanSchema(Schema):
 
     def denominations(self, plan: Any) -> list[dict[str, int]]:
         return [{"denomination": d, "count": n} for d, n in plan.by_denomination.items()]
+
+
+class CassetteSchema(Schema):
+    """A cassette: notes in it, notes held by quotes, and its condition."""
+
+    id = fields.String()
+    currency = fields.String()
+    denomination = fields.Integer(metadata={"description": "Minor units per note."})
+    count = fields.Integer()
+    held = fields.Integer()
+    available = fields.Integer()
+    capacity = fields.Integer(allow_none=True)
+    low_threshold = fields.Integer()
+    status = fields.String()
+    fill = fields.String()
+    locked = fields.Boolean()
+
+
+def cassette_body(cassette, held: int) -> dict:
+    """Return the response form of a cassette and the notes held in it."""
+    return {"id": cassette.id, "currency": cassette.currency,
+            "denomination": cassette.denomination, "count": cassette.count, "held": held,
+            "available": max(0, cassette.count - held), "capacity": cassette.capacity,
+            "low_threshold": cassette.low_threshold, "status": str(cassette.status),
+            "fill": str(cassette.fill), "locked": cassette.locked}

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from kiosk_service.api.deps import current_deps
+from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import terminals
@@ -14,31 +15,6 @@ from kiosk_service.services.terminals import TerminalView
 
 blp = Blueprint("terminals", __name__, url_prefix="/api/v1/terminals",
                 description="Terminal status and payable amounts.")
-
-
-class CassetteSchema(Schema):
-    """A cassette: notes in it, notes held by quotes, and its condition."""
-
-    id = fields.String()
-    currency = fields.String()
-    denomination = fields.Integer(metadata={"description": "Minor units per note."})
-    count = fields.Integer()
-    held = fields.Integer()
-    available = fields.Integer()
-    capacity = fields.Integer(allow_none=True)
-    low_threshold = fields.Integer()
-    status = fields.String()
-    fill = fields.String()
-    locked = fields.Boolean()
-
-
-def cassette_body(cassette, held: int) -> dict:
-    """Return the response form of a cassette and the notes held in it."""
-    return {"id": cassette.id, "currency": cassette.currency,
-            "denomination": cassette.denomination, "count": cassette.count, "held": held,
-            "available": max(0, cassette.count - held), "capacity": cassette.capacity,
-            "low_threshold": cassette.low_threshold, "status": str(cassette.status),
-            "fill": str(cassette.fill), "locked": cassette.locked}
 
 
 class DeviceSchema(Schema):
