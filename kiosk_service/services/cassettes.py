@@ -13,7 +13,7 @@ from denomination.cassettes import Cassette, CassetteStatus
 from denomination.catalogue import default_catalogue
 from denomination.errors import InvalidRequest
 from kiosk_service.devices import DispenserPool
-from kiosk_service.errors import DeviceError, NotFound
+from kiosk_service.errors import DeviceError, InvalidState, NotFound
 from kiosk_service.hardware import DispenserError
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
@@ -66,13 +66,18 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
     """Apply a staff change to the device and the database, journalled; return the cassette.
 
     Raises NotFound, InvalidRequest (`invalid_request`: a denomination the currency lacks, a
-    count over capacity) and DeviceError (`device_error`: the device refused the load).
+    count over capacity), InvalidState (`invalid_state`: notes wait at the output position)
+    and DeviceError (`device_error`: the device refused the load).
     """
     with uow:
         terminal = uow.terminals.get(terminal_id)
     device = devices.get(terminal)
     with device.lock:
         settle_output(terminal_id, device.driver, uow=uow, clock=clock)
+        position = device.driver.status().position
+        if not position.empty:
+            raise InvalidState(f"notes wait at the output position ({position}); retract them "
+                               "before changing a cassette", position=str(position))
         now = clock.now()
         with uow:
             terminal = uow.terminals.get_for_update(terminal_id)

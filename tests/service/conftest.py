@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,11 +74,15 @@ def make_app(database_url: str, clock: ManualClock, dispenser_url: str) -> Itera
     once); every app it built is closed after the test."""
     built = []
 
-    def make(*, migrate: bool = True, dispensers=None, environ=None, **config):
-        app = build_app(database_url, clock, dispenser_url, dispensers=dispensers,
+    def make(*, migrate: bool = True, dispensers=None, environ=None, fresh: bool = False,
+             **config):
+        url = database_url
+        if fresh:       # a new database for this app alone (hypothesis examples)
+            url = _fresh_database(database_url)
+        app = build_app(url, clock, dispenser_url, dispensers=dispensers,
                         environ=environ, **config)
         deps = app.extensions["cashmix"]
-        if migrate and not built:
+        if migrate and (fresh or not built):
             upgrade_database(deps.engine)
             for name in ("demo-czk.toml", "vienna-eur.toml"):
                 import_terminal(load_terminal_file(TERMINALS / name), uow=deps.unit_of_work(),
@@ -88,6 +93,14 @@ def make_app(database_url: str, clock: ManualClock, dispenser_url: str) -> Itera
     yield make
     for deps in built:
         deps.close()
+
+
+def _fresh_database(database_url: str) -> str:
+    if database_url.startswith("postgresql"):
+        reset_postgres(database_url)
+        return database_url
+    folder = Path(database_url.removeprefix("sqlite:///")).parent
+    return f"sqlite:///{folder / f'{uuid.uuid4().hex}.sqlite'}"
 
 
 @pytest.fixture
