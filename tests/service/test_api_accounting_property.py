@@ -33,7 +33,8 @@ steps = st.one_of(
        run=st.lists(steps, min_size=3, max_size=12))
 def test_the_books_always_match_the_device(make_app, new_key, caller, clock, seed, jam_after,
                                            run):
-    faults = f"double_pick:0.05,jam:C:{jam_after},no_take:0.3"
+    faults = f"double_pick:0.05,pick_fail:0.05,jam:C:{jam_after},no_take:0.3,shutter:0.1," \
+             "power_loss:0.1"
     app = make_app(TAKE_TIMEOUT_SECONDS=0, DISPENSERS={"demo-czk": f"sim://?seed={seed}&pace=0"
                                                        f"&faults={faults}"},
                    fresh=True)
