@@ -79,9 +79,15 @@ class DispenseSchema(Schema):
     updated_at = fields.DateTime()
 
 
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": True,
+                   "schema": {"type": "string", "maxLength": 200},
+                   "description": "One key per payout: retries with it never pay twice."}
+
+
 @blp.route("/<tid>/dispenses")
 class Dispenses(MethodView):
     @requires(Role.KIOSK)
+    @blp.doc(parameters=[IDEMPOTENCY_KEY])
     @blp.arguments(DispenseRequestSchema)
     @blp.response(201, DispenseSchema, headers={"Idempotent-Replayed": {
         "description": "true when this is the stored answer to an earlier request",

@@ -60,6 +60,9 @@ from kiosk_service.services.authorization import problem_with
 
 log = logging.getLogger("cashmix.dispenses")
 
+#: The longest Idempotency-Key accepted (the column's width).
+MAX_KEY_LENGTH = 200
+
 
 @dataclass(frozen=True, slots=True)
 class DispenseSettings:
@@ -91,9 +94,10 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     DeviceError (`device_error`: the dispenser cannot be opened). A jam or a failure after
     notes moved is not an error: the dispense says what came out.
     """
-    if not idempotency_key:
-        raise IdempotencyKeyRequired("a dispense needs an Idempotency-Key header",
-                                     {"Idempotency-Key": ["required"]})
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise IdempotencyKeyRequired(
+            "a dispense needs an Idempotency-Key header",
+            {"Idempotency-Key": [f"required, at most {MAX_KEY_LENGTH} characters"]})
     with uow:
         terminal = uow.terminals.get(terminal_id)
     device = _device(devices, terminal)

@@ -37,6 +37,8 @@ def test_the_openapi_document_lists_every_endpoint_and_the_error_body(client):
             "/api/v1/terminals/{tid}/dispenses/{did}/retract",
             "/api/v1/terminals/{tid}/cassettes", "/api/v1/terminals/{tid}/cassettes/{cid}",
             "/api/v1/terminals/{tid}/journal"} <= paths
+    dispense = spec["paths"]["/api/v1/terminals/{tid}/dispenses"]["post"]
+    assert any(p["name"] == "Idempotency-Key" for p in dispense["parameters"])
     error = spec["components"]["schemas"]["Error"]["properties"]
     assert set(error) == {"code", "status", "message", "errors"}
     assert client.get("/api/v1/docs").status_code == 200

@@ -25,9 +25,10 @@ def test_the_same_key_with_another_body_is_a_conflict(kiosk):
 
 def test_a_dispense_needs_an_idempotency_key(kiosk):
     quote = kiosk.quote(350000).get_json()
-    response = kiosk.dispense(quote, key=None)
-    assert response.status_code == 400
-    assert response.get_json()["code"] == "idempotency_key_required"
+    for key in (None, "k" * 201):
+        response = kiosk.dispense(quote, key=key)
+        assert response.status_code == 400
+        assert response.get_json()["code"] == "idempotency_key_required"
 
 
 def test_a_quote_is_never_dispensed_twice_under_two_keys(kiosk, counts):
