@@ -192,14 +192,17 @@ def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: Sql
 
 
 def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, actor: str,
-           kind: str, uow: SqlUnitOfWork, clock: Clock) -> Dispense:
+           kind: str, uow: SqlUnitOfWork, clock: Clock, only_in_flight: bool = False) -> Dispense:
     """Record where the dispense's notes went (from the device `status`), take the notes not
     yet counted off the cassettes, mark jammed cassettes inoperative and journal it, in one
-    transaction. Finishing again (a retract, a later take) counts no note twice."""
+    transaction. Finishing again (a retract, a later take) counts no note twice;
+    `only_in_flight` leaves a dispense alone that is no longer in flight."""
     now = clock.now()
     with uow:
         terminal = uow.terminals.get_for_update(terminal_id)
         dispense = uow.dispenses.get(terminal_id, dispense_id)
+        if only_in_flight and dispense.state != DispenseState.IN_FLIGHT:
+            return dispense         # another process settled it first
         planned = {n.cassette_id: n.planned for n in dispense.notes}
         notes = outcome(uow.dispenses.device_before(dispense_id), status, planned)
         notes = _with_planned(notes, dispense.notes)

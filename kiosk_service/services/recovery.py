@@ -83,7 +83,7 @@ def recover_terminal(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock,
         for dispense in in_flight:
             settled.append(finish(terminal_id, dispense.id, status, error="recovered",
                                   actor="recovery", kind="dispense_recovered", uow=uow,
-                                  clock=clock))
+                                  clock=clock, only_in_flight=True))
     for dispense in settled:
         log.warning("in-flight dispense recovered", extra={
             "event": "dispense.recovered", "terminal": terminal_id, "dispense": dispense.id,
