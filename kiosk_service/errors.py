@@ -92,6 +92,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "insufficient_notes": 422,
     "too_many_notes": 422,
     "unknown_denomination": 422,
+    "kind_not_offered": 422,
     "idempotency_key_required": 400,
     "unauthenticated": 401,
     "forbidden": 403,

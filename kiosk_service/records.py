@@ -11,6 +11,7 @@ from typing import Any
 from denomination.cassettes import Cassette
 from denomination.money import Amount
 from denomination.plan import Plan
+from denomination.policy import DispensingPolicy
 from denomination.preferences import Preference
 
 
@@ -43,7 +44,8 @@ class DispenseState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Terminal:
-    """An ATM: its currency, note limit, cassettes, and where its host secret and device are."""
+    """An ATM: its currency, note limit, cassettes, where its host secret and device are, and
+    its dispensing policy (None: every kind offered, no reserve)."""
 
     id: str
     name: str
@@ -52,6 +54,15 @@ class Terminal:
     cassettes: tuple[Cassette, ...]
     host_secret_env: str | None = None
     dispenser_url: str | None = None
+    policy: DispensingPolicy | None = None
+
+    @property
+    def dispensing(self) -> DispensingPolicy:
+        """Return the policy the service applies; its note limit is always the terminal's."""
+        policy = self.policy or DispensingPolicy()
+        if policy.note_limit != self.note_limit:
+            policy = replace(policy, note_limit=self.note_limit)
+        return policy
 
     def cassette(self, cassette_id: str) -> Cassette | None:
         """Return the cassette `cassette_id`, or None."""
@@ -64,14 +75,14 @@ class Terminal:
 
 @dataclass(frozen=True, slots=True)
 class QuoteRequest:
-    """A customer's wish: an amount and a preference.
+    """A customer's wish: an amount and a preference (None: the terminal's default kind).
 
     `alternatives`: True always adds a menu of other good mixes, False never, None (default)
     only when the wish cannot be met exactly.
     """
 
     amount: Amount
-    preference: Preference
+    preference: Preference | None
     alternatives: bool | None = None
 
 

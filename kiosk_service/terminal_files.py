@@ -1,7 +1,8 @@
 """Terminal files (config/terminals/*.toml): schemas that list every problem, then a Terminal.
 
 A file names the terminal, its currency and note limit, the environment variable holding its
-host secret, optionally its dispenser URL, and its cassettes with face values as printed.
+host secret, optionally its dispenser URL and `[policy]` table (denomination/policy.py), and its
+cassettes with face values as printed. config/README.md documents every field.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from denomination.cassettes import Cassette, CassetteStatus
 from denomination.catalogue import default_catalogue
-from denomination.errors import InvalidAmount, UnknownCurrency
+from denomination.errors import InvalidAmount, InvalidRequest, UnknownCurrency
 from denomination.money import minor_units
+from denomination.policy import DispensingPolicy
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.records import Terminal
 
@@ -46,7 +48,7 @@ class CassetteFileSchema(Schema):
                            validate=validate.OneOf([s.value for s in CassetteStatus]))
     locked = fields.Boolean(load_default=False)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def count_fits(self, data: Mapping[str, Any], **kwargs: Any) -> None:
         capacity = data.get("capacity")
         if capacity is not None and data.get("count", 0) > capacity:
@@ -63,6 +65,8 @@ class TerminalFileSchema(Schema):
                                 validate=validate.Range(min=1, max=MAX_NOTE_LIMIT))
     host_secret_env = fields.String(required=True, validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]*$"))
     dispenser = fields.String(validate=validate.Length(min=1, max=500))
+    # Checked whole by DispensingPolicy.from_mapping in `consistent`, against the currency.
+    policy = fields.Dict(keys=fields.String())
     cassettes = fields.List(fields.Nested(CassetteFileSchema), required=True,
                             validate=validate.Length(min=1))
 
@@ -95,6 +99,11 @@ class TerminalFileSchema(Schema):
                     found.setdefault("denomination", []).append(error.message)
             if found:
                 problems.setdefault("cassettes", {})[index] = found
+        policy = original.get("policy") if isinstance(original, Mapping) else None
+        if currency is not None and isinstance(policy, Mapping):
+            found = _policy_problems(policy, currency)
+            if found:
+                problems["policy"] = found
         if problems:
             raise ValidationError(problems)
 
@@ -106,8 +115,27 @@ class TerminalFileSchema(Schema):
                      c["count"], CassetteStatus(c["status"]), c.get("capacity"),
                      c["low_threshold"], c["locked"])
             for c in data["cassettes"])
+        policy = None
+        if "policy" in data:
+            policy = DispensingPolicy.from_mapping(
+                data["policy"] | {"note_limit": data["note_limit"]},
+                default_catalogue().currency(data["currency"]))
         return Terminal(data["id"], data["name"], data["currency"], data["note_limit"],
-                        cassettes, data["host_secret_env"], data.get("dispenser"))
+                        cassettes, data["host_secret_env"], data.get("dispenser"), policy)
+
+
+def _policy_problems(policy: Mapping[str, Any], currency: Any) -> dict[str, list[str]]:
+    # The note limit is the terminal's own (top-level) field; one value, one place.
+    found: dict[str, list[str]] = {}
+    if "note_limit" in policy:
+        found["note_limit"] = ["set note_limit at the top of the file, not in [policy]"]
+    try:
+        DispensingPolicy.from_mapping({k: v for k, v in policy.items() if k != "note_limit"},
+                                      currency)
+    except InvalidRequest as error:
+        for key, messages in error.errors.items():
+            found.setdefault(key, []).extend(messages)
+    return found
 
 
 def parse_terminal(data: Mapping[str, Any], source: str = "terminal") -> Terminal:

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load
 
-from denomination.preferences import Preference
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import AmountOutSchema, AmountSchema, PlanSchema, PreferenceSchema
 from kiosk_service.api.security import requires
@@ -21,7 +20,7 @@ blp = Blueprint("quotes", __name__, url_prefix="/api/v1/terminals",
 
 
 class QuoteRequestSchema(Schema):
-    """An amount and the customer's wish (default: fewest notes)."""
+    """An amount and the customer's wish (default: the terminal's default kind)."""
 
     amount = fields.Nested(AmountSchema, required=True)
     preference = fields.Nested(PreferenceSchema)
@@ -31,8 +30,7 @@ class QuoteRequestSchema(Schema):
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:
-        return QuoteRequest(data["amount"], data.get("preference") or Preference(),
-                            data["alternatives"])
+        return QuoteRequest(data["amount"], data.get("preference"), data["alternatives"])
 
 
 class QuoteSchema(Schema):

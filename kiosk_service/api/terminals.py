@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from denomination.catalogue import default_catalogue
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
@@ -33,6 +34,10 @@ class TerminalSchema(Schema):
     note_limit = fields.Integer()
     cassettes = fields.List(fields.Nested(CassetteSchema))
     device = fields.Nested(DeviceSchema)
+    policy = fields.Dict(metadata={
+        "description": "The dispensing policy: offered kinds in menu order, default kind, "
+                       "reserve (face value as printed -> notes), note_limit, "
+                       "quote_expiry_seconds, locale (config/README.md)."})
 
 
 class DispensableQuerySchema(Schema):
@@ -60,7 +65,8 @@ class TerminalStatus(MethodView):
         t = view.terminal
         return {"id": t.id, "name": t.name, "currency": t.currency, "note_limit": t.note_limit,
                 "cassettes": [cassette_body(c, view.held.get(c.id, 0)) for c in t.cassettes],
-                "device": view.device}
+                "device": view.device,
+                "policy": t.dispensing.to_mapping(default_catalogue().currency(t.currency))}
 
 
 @blp.route("/<tid>/dispensable")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
+from denomination.catalogue import default_catalogue
 from denomination.plan import Plan, Reason
+from denomination.policy import DispensingPolicy
 from denomination.preferences import Preference, PreferenceKind
 
 
@@ -39,3 +43,19 @@ def preference_to_json(preference: Preference) -> dict[str, Any]:
         data["max"] = {str(d): n for d, n in preference.maximum}
         data["exclude"] = list(preference.exclude)
     return data
+
+
+def policy_to_json(policy: DispensingPolicy | None, currency: str) -> str | None:
+    """Return the stored text of a dispensing policy (its TOML form as JSON), or None."""
+    if policy is None:
+        return None
+    return json.dumps(policy.to_mapping(default_catalogue().currency(currency)), sort_keys=True)
+
+
+@lru_cache(maxsize=256)
+def policy_from_json(text: str | None, currency: str, note_limit: int) -> DispensingPolicy | None:
+    """Rebuild a stored policy; cached, since every quote reads its terminal's policy."""
+    if text is None:
+        return None
+    data = json.loads(text) | {"note_limit": note_limit}
+    return DispensingPolicy.from_mapping(data, default_catalogue().currency(currency))

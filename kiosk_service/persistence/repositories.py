@@ -16,6 +16,8 @@ from kiosk_service.errors import NotFound
 from kiosk_service.persistence.codecs import (
     plan_from_json,
     plan_to_json,
+    policy_from_json,
+    policy_to_json,
     preference_to_json,
 )
 from kiosk_service.persistence.tables import (
@@ -85,6 +87,7 @@ class TerminalRepository:
         row.name, row.currency, row.note_limit = terminal.name, terminal.currency, \
             terminal.note_limit
         row.host_secret_env, row.dispenser_url = terminal.host_secret_env, terminal.dispenser_url
+        row.policy = policy_to_json(terminal.policy, terminal.currency)
         existing = {c.id: c for c in self._cassette_rows(terminal.id)}
         for position, cassette in enumerate(terminal.cassettes):
             cassette_row = existing.pop(cassette.id, None)
@@ -126,7 +129,8 @@ class TerminalRepository:
                                    CassetteStatus(c.status), c.capacity, c.low_threshold,
                                    c.locked) for c in self.session.execute(query))
         return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
-                        row.host_secret_env, row.dispenser_url)
+                        row.host_secret_env, row.dispenser_url,
+                        policy_from_json(row.policy, row.currency, row.note_limit))
 
 
 _ADD_HELD = (update(_CASSETTES)

@@ -36,6 +36,8 @@ class TerminalRow(Base):
     note_limit: Mapped[int] = mapped_column(Integer)
     host_secret_env: Mapped[str | None] = mapped_column(String(200))
     dispenser_url: Mapped[str | None] = mapped_column(String(500))
+    # The dispensing policy as JSON text (read through a cache keyed by the text); None: default.
+    policy: Mapped[str | None] = mapped_column(Text)
     # Bumped by every write that must be serialized per terminal (the row lock's target).
     version: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from denomination import NotDispensable, plan_mix
@@ -26,22 +27,32 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
     """Plan the mix for `request` and hold its notes until the quote expires; return the quote.
 
     Under the terminal's lock: expired holds are released, the mix is planned from the notes
-    no live quote holds, and held; so two quotes never hold the same notes. Raises NotFound
-    (`not_found`), InvalidRequest (`invalid_request`: wrong currency), NotDispensable
-    (`not_dispensable`, with the nearest payable amounts) and the optimiser's errors.
+    no live quote holds, and held; so two quotes never hold the same notes. The terminal's
+    dispensing policy decides the kind of a request without one, refuses kinds it does not
+    offer, holds back its reserve from wishes that may not use it, and may shorten `hold`.
+    Raises NotFound (`not_found`), KindNotOffered (`kind_not_offered`), InvalidRequest
+    (`invalid_request`: wrong currency), NotDispensable (`not_dispensable`, with the nearest
+    payable amounts) and the optimiser's errors.
     """
     now = clock.now()
-    kind = str(request.preference.kind)
+    kind = str(request.preference.kind) if request.preference else "default"
     try:
         with uow:
             terminal = uow.terminals.get_for_update(terminal_id)
+            policy = terminal.dispensing
+            request = replace(request, preference=policy.admit(request.preference))
+            kind = str(request.preference.kind)
             _check_currency(terminal, request)
             uow.quotes.release_expired(terminal_id, at=now)
             free = terminal.cassettes_less(uow.quotes.held_counters(terminal_id))
-            plan = _plan(terminal, free, request.amount.value, request.preference)
-            alternatives = _alternatives(terminal, free, plan, request)
+            plan = _plan(terminal, policy.cassettes_for(request.preference, free),
+                         request.amount.value, request.preference)
+            alternatives = _alternatives(terminal, policy.cassettes_for(OPTIONS, free), plan,
+                                         request)
+            # The service's hold is the ceiling; a terminal's policy may only shorten it.
+            expires_at = now + min(hold, timedelta(seconds=policy.quote_expiry_seconds))
             quote = Quote(uuid.uuid4().hex, terminal_id, request.amount, request.preference,
-                          plan, alternatives, QuoteStatus.HELD, now, now + hold)
+                          plan, alternatives, QuoteStatus.HELD, now, expires_at)
             uow.quotes.add(quote)
             uow.commit()
     except NotDispensable:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from denomination import dispensable_amounts
+from denomination.catalogue import default_catalogue
 from denomination.dispensable import DispensableAmounts
 from denomination.errors import InvalidRequest
 from kiosk_service.devices import DispenserPool
@@ -40,6 +41,12 @@ def import_terminal(terminal: Terminal, *, uow: SqlUnitOfWork, clock: Clock,
     return terminal
 
 
+def find_terminal(terminal_id: str, *, uow: SqlUnitOfWork) -> Terminal | None:
+    """Return the live terminal as stored (its configuration and counts), or None."""
+    with uow:
+        return uow.terminals.get(terminal_id) if uow.terminals.exists(terminal_id) else None
+
+
 def terminal_view(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock,
                   devices: DispenserPool) -> TerminalView:
     """Return the terminal with its holds and device state; raises NotFound (`not_found`)."""
@@ -63,11 +70,14 @@ def device_health(terminal: Terminal, devices: DispenserPool) -> dict[str, Any]:
 
 def dispensable(terminal_id: str, currency: str | None, *, uow: SqlUnitOfWork,
                 clock: Clock) -> DispensableAmounts:
-    """Return the amounts payable now from the notes no quote holds; raises NotFound and
-    InvalidRequest (`invalid_request`) for another currency than the terminal's."""
+    """Return the amounts payable now, for the policy's default kind, from the notes no quote
+    holds and the reserve does not keep back; raises NotFound and InvalidRequest
+    (`invalid_request`) for another currency than the terminal's."""
     with uow:
         terminal = uow.terminals.get(terminal_id)
-        free = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=clock.now()))
+        held = terminal.cassettes_less(uow.quotes.held_notes(terminal_id, at=clock.now()))
+    policy = terminal.dispensing
+    free = policy.cassettes_for(policy.admit(None), held)
     if currency not in (None, terminal.currency):
         raise InvalidRequest("the terminal pays another currency",
                              {"currency": [f"terminal {terminal.id} pays {terminal.currency}"]})
@@ -82,5 +92,7 @@ def describe(terminal: Terminal) -> dict[str, Any]:
     return {"name": terminal.name, "currency": terminal.currency,
             "note_limit": terminal.note_limit, "host_secret_env": terminal.host_secret_env,
             "dispenser": terminal.dispenser_url,
+            "policy": terminal.dispensing.to_mapping(
+                default_catalogue().currency(terminal.currency)),
             "cassettes": {c.id: {"denomination": c.denomination, "count": c.count,
                                  "status": str(c.status)} for c in terminal.cassettes}}
