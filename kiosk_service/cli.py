@@ -145,7 +145,8 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
     database = folder / "cashmix.sqlite"
     database.unlink(missing_ok=True)
     os.environ.setdefault(DEMO_SECRET_ENV, DEMO_SECRET)
-    app = _app({"DATABASE_URL": f"sqlite:///{database}", "TAKE_TIMEOUT_SECONDS": 30})
+    app = _app({"DATABASE_URL": f"sqlite:///{database}", "TAKE_TIMEOUT_SECONDS": 30,
+                "KIOSK_DEMO": True})
     deps = _deps(app)
     upgrade_database(deps.engine)
     terminal = import_terminal(load_terminal_file(DEMO_TERMINAL), uow=deps.unit_of_work(),
@@ -153,12 +154,16 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
     issued = {role: create_key(role, terminal.id, uow=deps.unit_of_work(), clock=deps.clock,
                                label="demo", actor="demo")
               for role in (Role.KIOSK, Role.STAFF, Role.ADMIN)}
+    # Demo only: the kiosk page hands this key to the browser (see kiosk_page).
+    app.config["KIOSK_DEMO_KEY"] = issued[Role.KIOSK]
     base = f"http://{host}:{port}"
     click.echo(f"Cashmix demo: terminal {terminal.id} ({terminal.currency}) on "
                f"{deps.devices.url_for(terminal)}; database {database}")
     for role, key in issued.items():
         click.echo(f"  {role:<5} key: {key}")
     click.echo(f"  host secret: ${DEMO_SECRET_ENV}={os.environ[DEMO_SECRET_ENV]}")
+    click.echo(f"  kiosk page:  {base}/kiosk/{terminal.id}  (demo mode: the page holds the "
+               "kiosk key and the service signs dispenses)")
     click.echo(f"  API docs:    {base}/api/v1/docs")
     click.echo(f"  try:         curl -s -H 'Authorization: Bearer {issued[Role.KIOSK]}' "
                f"-H 'Content-Type: application/json' -d "

@@ -1,0 +1,560 @@
+// The reference kiosk screen. It uses only the public HTTP API (/api/v1) with a kiosk key;
+// the one exception is the demo signer, which stands in for the bank's host in demo mode.
+"use strict";
+
+const settings = JSON.parse(document.getElementById("kiosk-settings").textContent);
+const ALL_KINDS = ["fewest", "small", "mixed", "counts", "bounds", "options"];
+const QUICK_STEPS = [5, 10, 20, 30, 50, 100];
+const OWN_MIX_DELAY_MS = 250;
+const POLL_MS = 1000;
+
+const state = {
+  lang: "en", terminal: null, currency: "", exponent: 0, offered: ALL_KINDS,
+  denominations: [], payable: new Set(), largest: null, step: 1,
+  amount: 0, screen: "amount", options: [], optionsQuote: null, quote: null,
+  counts: {}, ownQuote: null, ownSeq: 0, ownTimer: null, dispense: null, result: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ---- words and numbers ----------------------------------------------------------------------
+
+function t(key, values = {}) {
+  const table = settings.strings[state.lang];
+  const text = table[key] ?? settings.strings.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+function locale() {
+  return state.lang === "cs" ? "cs-CZ" : "en-GB";
+}
+
+function money(value) {
+  const scale = 10 ** state.exponent;
+  const whole = value % scale === 0;
+  return new Intl.NumberFormat(locale(), {
+    style: "currency", currency: state.currency,
+    minimumFractionDigits: whole ? 0 : state.exponent, maximumFractionDigits: state.exponent,
+  }).format(value / scale);
+}
+
+function notesText(count) {
+  const forms = settings.strings[state.lang].notes;
+  const form = forms[new Intl.PluralRules(locale()).select(count)] ?? forms.other;
+  return form.replace("{count}", new Intl.NumberFormat(locale()).format(count));
+}
+
+function mixText(byDenomination) {
+  return byDenomination.filter((n) => n.count > 0)
+    .map((n) => t("tile", { count: n.count, note: money(n.denomination) })).join(", ");
+}
+
+function tileClass(denomination) {
+  const index = [...state.denominations].sort((a, b) => a - b).indexOf(denomination);
+  return `tile n${Math.max(0, Math.min(index, 6))}`;
+}
+
+function tiles(list, byDenomination) {
+  list.replaceChildren(...byDenomination.filter((n) => n.count > 0).map((n) => {
+    const item = document.createElement("li");
+    item.className = tileClass(n.denomination);
+    item.textContent = t("tile", { count: n.count, note: money(n.denomination) });
+    return item;
+  }));
+  return list;
+}
+
+function reasonText(reason) {
+  const key = `reason.${reason.code}`;
+  if (settings.strings[state.lang][key]) {
+    return t(key, { note: reason.denomination ? money(reason.denomination) : "" });
+  }
+  return reason.message;
+}
+
+function announce(text) {
+  $("live").textContent = "";
+  // A fresh node after a tick makes screen readers read the same words again.
+  setTimeout(() => { $("live").textContent = text; }, 50);
+}
+
+// ---- the HTTP API ---------------------------------------------------------------------------
+
+async function call(method, path, body, headers = {}) {
+  const response = await fetch(path, {
+    method,
+    headers: { "Authorization": `Bearer ${settings.key}`, "Content-Type": "application/json",
+               ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error(data?.message || response.statusText);
+    error.body = data;
+    throw error;
+  }
+  return data;
+}
+
+const terminalPath = (path = "") =>
+  `${settings.api}/terminals/${encodeURIComponent(settings.terminal)}${path}`;
+
+function quote(preference) {
+  return call("POST", terminalPath("/quotes"), {
+    amount: { value: state.amount, currency: state.currency }, preference,
+  });
+}
+
+function showError(error) {
+  $("error").textContent = error ? t("error", { message: error.message }) : "";
+}
+
+// ---- screens --------------------------------------------------------------------------------
+
+function show(screen) {
+  state.screen = screen;
+  for (const section of document.querySelectorAll("main > section")) {
+    section.hidden = section.id !== `screen-${screen}`;
+  }
+  render();
+  const heading = document.querySelector(`#screen-${screen} h2`);
+  heading.focus();
+}
+
+function render() {
+  document.documentElement.lang = state.lang;
+  document.title = t("title");
+  for (const element of document.querySelectorAll("[data-text]")) {
+    element.textContent = t(element.dataset.text);
+  }
+  const language = $("language");
+  language.textContent = t("language.switch");
+  language.lang = t("language.switch_lang");
+  if (!state.terminal) return;
+  ({ amount: renderAmount, mix: renderMix, own: renderOwn, confirm: renderConfirm,
+     result: renderResult })[state.screen]();
+}
+
+// ---- amount ---------------------------------------------------------------------------------
+
+function renderAmount() {
+  $("largest").textContent = state.largest
+    ? t("amount.largest", { amount: money(state.largest) }) : t("amount.nothing");
+  const scale = 10 ** state.exponent;
+  const quick = [...new Set(QUICK_STEPS.map((k) => k * state.step))];
+  $("quick").replaceChildren(...quick.map((value) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = money(value);
+    button.dataset.value = value;
+    button.disabled = !state.payable.has(value);
+    if (button.disabled) button.setAttribute("aria-label", t("amount.unavailable", {
+      amount: money(value) }));
+    button.addEventListener("click", () => chooseAmount(value));
+    return button;
+  }));
+  $("amount-label").textContent = t("amount.field", { currency: state.currency });
+  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"];
+  $("keypad").replaceChildren($("keypad-label") || document.createElement("span"),
+    ...keys.map((key) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.key = key;
+      button.textContent = key === "clear" ? t("amount.clear") : key === "delete" ? "⌫" : key;
+      if (key === "delete") button.setAttribute("aria-label", t("amount.delete"));
+      button.addEventListener("click", () => keypad(key));
+      return button;
+    }));
+  $("keypad-label").textContent = t("amount.keypad");
+  typed(scale);
+}
+
+function keypad(key) {
+  const input = $("amount-input");
+  if (key === "clear") input.value = "";
+  else if (key === "delete") input.value = input.value.slice(0, -1);
+  else if (input.value.length < input.maxLength) input.value = (input.value + key).replace(/^0+/, "");
+  typed(10 ** state.exponent);
+}
+
+function typed(scale) {
+  const input = $("amount-input");
+  input.value = input.value.replace(/\D/g, "");
+  const value = Number(input.value || 0) * scale;
+  const ok = value > 0 && state.payable.has(value);
+  $("amount-continue").disabled = !ok;
+  $("amount-hint").textContent = value > 0 && !ok ? hint(value) : "";
+}
+
+function hint(value) {
+  const amounts = [...state.payable];
+  const below = Math.max(...amounts.filter((a) => a < value), -Infinity);
+  const above = Math.min(...amounts.filter((a) => a > value), Infinity);
+  const nearest = [below, above].filter(Number.isFinite);
+  const tail = nearest.length === 2
+    ? t("amount.nearest_two", { below: money(below), above: money(above) })
+    : nearest.length === 1 ? t("amount.nearest_one", { amount: money(nearest[0]) }) : "";
+  return `${t("amount.not_payable", { amount: money(value) })} ${tail}`;
+}
+
+async function loadAmounts() {
+  const dispensable = await call("GET",
+    terminalPath(`/dispensable?currency=${encodeURIComponent(state.currency)}`));
+  state.payable = new Set(dispensable.amounts);
+  state.largest = dispensable.largest;
+  state.step = dispensable.step || 1;
+}
+
+function chooseAmount(value) {
+  if (!state.payable.has(value)) return;
+  state.amount = value;
+  state.options = [];
+  show("mix");
+  loadOptions().catch(showError);
+}
+
+// ---- ready mixes ----------------------------------------------------------------------------
+
+function kindOf(plan) {
+  return plan.kind === "options" ? plan.label : plan.kind;
+}
+
+function labelOf(plan) {
+  const label = plan.label || plan.kind;
+  if (label.startsWith("no_")) return t("mix.label.no", { note: money(Number(label.slice(3))) });
+  const key = `mix.label.${label}`;
+  return settings.strings.en[key] ? t(key) : t("mix.label.other");
+}
+
+async function loadOptions() {
+  const simple = ["fewest", "small", "mixed"];
+  let plans = [];
+  if (state.offered.includes("options")) {
+    const held = await quote({ kind: "options" });
+    state.optionsQuote = held;
+    plans = [{ ...held.plan, held }, ...held.alternatives];
+  } else {
+    for (const kind of state.offered.filter((k) => simple.includes(k))) {
+      const held = await quote({ kind });
+      plans.push({ ...held.plan, held });
+    }
+  }
+  const rank = (plan) => {
+    const kind = kindOf(plan) === "options" ? "fewest" : kindOf(plan);
+    const index = state.offered.indexOf(kind === "smallest" ? "small" : kind);
+    return index < 0 ? Infinity : index;
+  };
+  // The held plan usually reappears among the alternatives: show each mix once.
+  const seen = new Set();
+  const distinct = plans.filter((plan) => {
+    const mix = mixText(plan.by_denomination);
+    return !seen.has(mix) && seen.add(mix);
+  });
+  state.options = distinct.filter((plan) => plan.exact && rank(plan) !== Infinity)
+    .map((plan, index) => ({ plan, index })).sort((a, b) => rank(a.plan) - rank(b.plan)
+      || a.index - b.index).map(({ plan }) => plan);
+  if (state.screen === "mix") renderMix();
+}
+
+function renderMix() {
+  $("mix-heading").textContent = t("mix.heading", { amount: money(state.amount) });
+  const buttons = state.options.map((plan) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "option";
+    const title = document.createElement("strong");
+    title.textContent = labelOf(plan);
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = notesText(plan.notes);
+    button.append(title, tiles(document.createElement("ul"), plan.by_denomination), count);
+    button.querySelector("ul").className = "tiles";
+    button.addEventListener("click", () => pickOption(plan).catch(showError));
+    return button;
+  });
+  if (state.offered.includes("counts")) {
+    const own = document.createElement("button");
+    own.type = "button";
+    own.className = "option";
+    own.id = "own-mix";
+    const title = document.createElement("strong");
+    title.textContent = t("mix.own");
+    own.append(title);
+    own.addEventListener("click", startOwnMix);
+    buttons.push(own);
+  }
+  if (!state.options.length) {
+    const loading = document.createElement("p");
+    loading.textContent = t("mix.loading", { amount: money(state.amount) });
+    buttons.unshift(loading);
+  }
+  $("options").replaceChildren(...buttons);
+}
+
+async function pickOption(plan) {
+  showError(null);
+  if (plan.held) return confirmQuote(plan.held);
+  const counts = Object.fromEntries(plan.by_denomination.map((n) => [String(n.denomination),
+                                                                     n.count]));
+  if (state.offered.includes("counts")) return confirmQuote(await quote({ kind: "counts", counts }));
+  const label = plan.label || plan.kind;
+  const preference = label.startsWith("no_")
+    ? { kind: "bounds", exclude: [Number(label.slice(3))] }
+    : { kind: kindOf(plan) };
+  return confirmQuote(await quote(preference));
+}
+
+// ---- my own mix -----------------------------------------------------------------------------
+
+function startOwnMix() {
+  showError(null);
+  state.counts = Object.fromEntries(state.denominations.map((d) => [d, 0]));
+  state.ownQuote = null;
+  show("own");
+}
+
+function ownTotal() {
+  return state.denominations.reduce((sum, d) => sum + d * state.counts[d], 0);
+}
+
+function renderOwn() {
+  $("own-heading").textContent = t("own.heading", { amount: money(state.amount) });
+  const limit = state.terminal.note_limit;
+  $("own-rows").replaceChildren(...state.denominations.map((d) => {
+    const row = document.createElement("div");
+    row.className = "stepper";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", t("own.count", { note: money(d) }));
+    const tile = document.createElement("span");
+    tile.className = tileClass(d);
+    tile.textContent = money(d);
+    const fewer = stepButton("−", t("own.fewer", { note: money(d) }), d, -1);
+    fewer.disabled = state.counts[d] === 0;
+    const count = document.createElement("output");
+    count.textContent = state.counts[d];
+    count.dataset.denomination = d;
+    const more = stepButton("+", t("own.more", { note: money(d) }), d, +1);
+    more.disabled = state.counts[d] >= limit;
+    row.append(tile, fewer, count, more);
+    return row;
+  }));
+  renderOwnFeedback();
+}
+
+function stepButton(symbol, label, denomination, change) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = symbol;
+  button.setAttribute("aria-label", label);
+  button.dataset.denomination = denomination;
+  button.dataset.change = change;
+  button.addEventListener("click", () => step(denomination, change));
+  return button;
+}
+
+function step(denomination, change) {
+  state.counts[denomination] = Math.max(0, state.counts[denomination] + change);
+  state.ownQuote = null;
+  const focused = document.activeElement?.getAttribute("aria-label");
+  renderOwn();
+  // Rebuilding the rows drops focus; keyboard users stay on the button they pressed.
+  const again = [...$("own-rows").querySelectorAll("button")]
+    .find((b) => b.getAttribute("aria-label") === focused && !b.disabled);
+  again?.focus();
+  clearTimeout(state.ownTimer);
+  const seq = ++state.ownSeq;
+  if (ownTotal() === 0) return;
+  $("own-feedback").setAttribute("aria-busy", "true");
+  state.ownTimer = setTimeout(() => checkOwnMix(seq), OWN_MIX_DELAY_MS);
+}
+
+async function checkOwnMix(seq) {
+  const counts = Object.fromEntries(state.denominations.filter((d) => state.counts[d] > 0)
+    .map((d) => [String(d), state.counts[d]]));
+  try {
+    const answer = await quote({ kind: "counts", counts });
+    if (seq !== state.ownSeq) return;
+    state.ownQuote = answer;
+    showError(null);
+  } catch (error) {
+    if (seq === state.ownSeq) showError(error);
+  } finally {
+    if (seq === state.ownSeq) {
+      $("own-feedback").removeAttribute("aria-busy");
+      if (state.screen === "own") renderOwnFeedback();
+    }
+  }
+}
+
+function renderOwnFeedback() {
+  const feedback = $("own-feedback");
+  const lines = [];
+  const left = state.amount - ownTotal();
+  if (left > 0) lines.push(["", t("own.remaining", { amount: money(left) })]);
+  if (left < 0) lines.push(["bad", t("own.over", { amount: money(-left) })]);
+  const answer = state.ownQuote;
+  $("own-continue").disabled = !(answer && answer.exact);
+  if (answer && answer.exact) {
+    lines.push(["good", t("own.payable")]);
+  } else if (answer && left === 0) {
+    const reasons = answer.plan.reasons.map(reasonText).join("; ");
+    lines.push(["bad", t("own.cannot", { reason: reasons })]);
+  }
+  const parts = lines.map(([kind, text]) => {
+    const p = document.createElement("p");
+    p.className = kind;
+    p.textContent = text;
+    return p;
+  });
+  if (answer && !answer.exact) {
+    const p = document.createElement("p");
+    p.textContent = t("own.alternative", { mix: mixText(answer.plan.by_denomination) });
+    const use = document.createElement("button");
+    use.type = "button";
+    use.className = "secondary";
+    use.id = "use-alternative";
+    use.textContent = t("own.use_alternative");
+    use.addEventListener("click", () => confirmQuote(answer));
+    parts.push(p, use);
+  }
+  feedback.replaceChildren(...parts);
+}
+
+// ---- confirm and dispense -------------------------------------------------------------------
+
+function confirmQuote(held) {
+  state.quote = held;
+  state.returnTo = state.screen;
+  show("confirm");
+  announce(`${$("confirm-text").textContent} ${mixText(held.plan.by_denomination)}`);
+}
+
+function renderConfirm() {
+  $("confirm-text").textContent = t("confirm.mix", { amount: money(state.quote.amount.value) });
+  tiles($("confirm-tiles"), state.quote.plan.by_denomination);
+  $("dispense").disabled = false;
+}
+
+async function dispense() {
+  $("dispense").disabled = true;
+  showError(null);
+  state.result = { phase: "wait" };
+  show("result");
+  announce(t("wait.counting"));
+  try {
+    const held = state.quote;
+    const authorization = await call("POST", settings.signer, { quote_id: held.id });
+    let outcome = await call("POST", terminalPath("/dispenses"), {
+      quote_id: held.id,
+      authorization: { expires_at: authorization.expires_at, signature: authorization.signature },
+    }, { "Idempotency-Key": `kiosk-${held.id}` });
+    if (outcome.state === "presented") {
+      state.result = { phase: "take" };
+      render();
+      announce(`${t("take.heading")}. ${t("take.text")}`);
+      outcome = await waitForTake(outcome);
+    }
+    state.result = { phase: "outcome", dispense: outcome };
+    render();
+    announce(`${$("result-heading").textContent}. ${$("result-text").textContent}`);
+  } catch (error) {
+    state.result = { phase: "error" };
+    render();
+    showError(error);
+  }
+}
+
+async function waitForTake(presented) {
+  const deadline = Date.now() + settings.take_seconds * 1000;
+  let outcome = presented;
+  while (outcome.state === "presented" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    outcome = await call("GET", terminalPath(`/dispenses/${outcome.id}`));
+  }
+  if (outcome.state === "presented") {
+    outcome = await call("POST", terminalPath(`/dispenses/${outcome.id}/retract`));
+  }
+  return outcome;
+}
+
+function renderResult() {
+  const result = state.result;
+  const heading = $("result-heading");
+  const text = $("result-text");
+  $("again").hidden = !["outcome", "error"].includes(result.phase);
+  if (result.phase === "wait") {
+    heading.textContent = t("wait.heading");
+    text.textContent = t("wait.counting");
+    return;
+  }
+  if (result.phase === "take") {
+    heading.textContent = t("take.heading");
+    text.textContent = t("take.text");
+    return;
+  }
+  if (result.phase === "error") {
+    heading.textContent = t("failed.heading");
+    text.textContent = "";
+    return;
+  }
+  const d = result.dispense;
+  const received = d.notes.map((n) => ({ denomination: n.denomination, count: n.taken }));
+  const values = {
+    amount: money(d.amount.value), dispensed: money(d.dispensed.value),
+    shortfall: money(d.shortfall.value), mix: mixText(received),
+  };
+  const phase = d.state === "retracted" ? "retracted"
+    : d.outcome === "complete" ? "done" : d.outcome === "partial" ? "partial" : "failed";
+  heading.textContent = t(`${phase}.heading`);
+  text.textContent = t(`${phase}.text`, values);
+  heading.dataset.outcome = phase;
+}
+
+async function restart() {
+  showError(null);
+  $("amount-input").value = "";
+  await loadAmounts();
+  show("amount");
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+async function start() {
+  $("language").addEventListener("click", () => {
+    state.lang = state.lang === "en" ? "cs" : "en";
+    render();
+  });
+  $("amount-input").addEventListener("input", () => typed(10 ** state.exponent));
+  $("amount-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !$("amount-continue").disabled) $("amount-continue").click();
+  });
+  $("amount-continue").addEventListener("click", () =>
+    chooseAmount(Number($("amount-input").value) * 10 ** state.exponent));
+  for (const back of document.querySelectorAll("[data-back]")) {
+    back.addEventListener("click", () => show(back.dataset.back));
+  }
+  $("confirm-back").addEventListener("click", () => show(state.returnTo || "mix"));
+  $("own-continue").addEventListener("click", () => confirmQuote(state.ownQuote));
+  $("dispense").addEventListener("click", dispense);
+  $("again").addEventListener("click", () => restart().catch(showError));
+  render();
+  try {
+    const terminal = await call("GET", terminalPath());
+    state.terminal = terminal;
+    state.currency = terminal.currency;
+    state.exponent = settings.exponents[terminal.currency] ?? 2;
+    // The terminal's dispensing policy decides what the customer is offered, in its order;
+    // a service without policies offers every kind.
+    state.offered = terminal.policy?.offered ?? ALL_KINDS;
+    if (settings.strings[terminal.policy?.locale]) state.lang = terminal.policy.locale;
+    state.denominations = [...new Set(terminal.cassettes.map((c) => c.denomination))]
+      .sort((a, b) => b - a);
+    await loadAmounts();
+    document.body.dataset.ready = "true";
+    show("amount");
+  } catch (error) {
+    showError(error);
+  }
+}
+
+start();

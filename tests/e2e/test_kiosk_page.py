@@ -1,0 +1,206 @@
+"""The reference kiosk page in Debian's Chromium against a real `kiosk-service serve`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Http
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DEMO = "demo-czk"
+VIEWPORTS = {"landscape-1024": (1024, 768), "landscape-1920": (1920, 1080),
+             "portrait-768": (768, 1024), "portrait-1080": (1080, 1920)}
+
+
+def start_kiosk(server, database, *, sim: str = "sim://?seed=7&pace=0", take_timeout: int = 30,
+                page_take_seconds: int = 30) -> tuple[str, Http]:
+    """Start the server in demo mode; return the kiosk page's URL and a staff client."""
+    _, kiosk, staff = database
+    http = server.start(CASHMIX_KIOSK_DEMO="true", CASHMIX_KIOSK_DEMO_KEY=kiosk,
+                        CASHMIX_DISPENSERS=f'{{{DEMO} = "{sim}"}}',
+                        CASHMIX_TAKE_TIMEOUT_SECONDS=str(take_timeout),
+                        CASHMIX_KIOSK_TAKE_SECONDS=str(page_take_seconds))
+    return f"{http.base}/kiosk/{DEMO}", Http(http.base, staff)
+
+
+def open_kiosk(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def choose_amount(page, value: int) -> None:
+    page.click(f"#quick button[data-value='{value}']")
+    page.wait_for_selector("#options .option >> nth=1")
+
+
+def patch_cassette(staff: Http, cid: str, **change) -> None:
+    status, body, _ = staff.call("PATCH", f"/api/v1/terminals/{DEMO}/cassettes/{cid}",
+                                 change | {"reason": "kiosk page test"})
+    assert status == 200, body
+
+
+def outcome(page) -> str:
+    page.wait_for_selector("#result-heading[data-outcome]", timeout=60_000)
+    return page.get_attribute("#result-heading", "data-outcome")
+
+
+def text(page, selector: str) -> str:
+    """Return the element's text, Intl's no-break spaces read as spaces."""
+    return page.inner_text(selector).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def axe_violations(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run `npm ci` at the repository root")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in found]
+
+
+def test_customer_takes_2000_czk_as_a_mixed_option(page, server, database, screenshot):
+    url, staff = start_kiosk(server, database)
+    open_kiosk(page, url)
+    screenshot("kiosk-amount")
+    choose_amount(page, 200000)
+    screenshot("kiosk-mix")
+    page.get_by_role("button", name=re.compile("A bit of everything")).click()
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+    tiles = text(page, "#confirm-tiles")
+    assert "1 × CZK 1,000" in tiles and "2 × CZK 200" in tiles
+    screenshot("kiosk-confirm")
+    page.click("#dispense")
+
+    assert outcome(page) == "done"
+    assert "You received CZK 2,000" in text(page, "#result-text")
+    page.wait_for_function("document.getElementById('live').textContent.includes('Done')")
+    screenshot("kiosk-done")
+    _, terminal, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}")
+    counts = {c["denomination"]: c["count"] for c in terminal["cassettes"]}
+    assert counts[100000] == 299 and counts[200000] == 200
+
+
+def test_own_mix_the_cassettes_cannot_meet_is_explained_with_an_alternative(
+        page, server, database, screenshot):
+    url, staff = start_kiosk(server, database)
+    patch_cassette(staff, "D", count=1)          # one 1000 CZK note left
+    open_kiosk(page, url)
+    choose_amount(page, 200000)
+    page.click("#own-mix")
+    more = page.get_by_role("button", name="One more CZK 1,000 note")
+    more.click()
+    page.wait_for_selector("#own-feedback >> text=Still to choose: CZK 1,000.")
+    more.click()
+
+    feedback = page.locator("#own-feedback")
+    feedback.get_by_text("This mix cannot be paid").wait_for()
+    explained = text(page, "#own-feedback")
+    assert "only 1 x 1000 CZK left" in explained and "Nearest mix we can pay" in explained
+    assert page.is_disabled("#own-continue")
+    assert feedback.get_attribute("aria-live") == "polite"
+    screenshot("kiosk-own-mix")
+    page.click("#use-alternative")
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+
+
+def test_an_amount_the_terminal_cannot_pay_cannot_be_chosen(page, server, database):
+    url, staff = start_kiosk(server, database)
+    for cid in ("C", "E", "F"):
+        patch_cassette(staff, cid, count=0)
+    patch_cassette(staff, "D", count=2)          # 40 notes at most: 2 x 1000 + 38 x 200 = 9600
+    open_kiosk(page, url)
+
+    assert page.is_disabled("#quick button[data-value='1000000']")
+    assert "CZK 9,600" in text(page, "#largest")
+    page.click("#quick button[data-value='1000000']", force=True)
+    assert page.is_visible("#screen-amount")
+    for digit in "10000":
+        page.click(f"#keypad button[data-key='{digit}']")
+    assert page.is_disabled("#amount-continue")
+    assert "Nearest you can get: CZK 9,600." in text(page, "#amount-hint")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#screen-amount")
+
+
+def test_customer_who_walks_away_sees_the_retract(page, server, database, screenshot):
+    url, _ = start_kiosk(server, database, sim="sim://?seed=7&pace=0&faults=no_take",
+                         take_timeout=0, page_take_seconds=2)
+    open_kiosk(page, url)
+    choose_amount(page, 50000)
+    page.locator("#options .option").first.click()
+    page.click("#dispense")
+    page.wait_for_selector("#result-heading >> text=Take your cash")
+
+    assert outcome(page) == "retracted"
+    assert "took it back" in text(page, "#result-text")
+    screenshot("kiosk-retracted")
+
+
+def test_a_jam_shows_the_partial_payout_honestly(page, server, database, screenshot):
+    url, _ = start_kiosk(server, database, sim="sim://?seed=7&pace=0&faults=jam:B")
+    open_kiosk(page, url)
+    choose_amount(page, 200000)
+    page.get_by_role("button", name=re.compile("A bit of everything")).click()
+    page.click("#dispense")
+
+    assert outcome(page) == "partial"
+    said = text(page, "#result-text")
+    assert "of CZK 2,000" in said and "returns the missing" in said
+    screenshot("kiosk-partial")
+
+
+def test_czech_strings_and_amounts_formatted_for_the_locale(page, server, database,
+                                                             screenshot):
+    url, _ = start_kiosk(server, database)
+    open_kiosk(page, url)
+    page.click("#language")
+
+    assert page.get_attribute("html", "lang") == "cs"
+    assert text(page, "#amount-heading") == "Zvolte částku"
+    assert text(page, "#quick button[data-value='200000']") == "2 000 Kč"
+    choose_amount(page, 200000)
+    assert "Od každé trochu" in text(page, "#options")
+    screenshot("kiosk-mix-cs")
+
+
+def test_every_screen_has_no_axe_violations_in_landscape_and_portrait(page, server, database):
+    url, staff = start_kiosk(server, database)
+    patch_cassette(staff, "D", count=1)
+    problems = {}
+    for name, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        open_kiosk(page, url)
+        problems[f"{name}/amount"] = axe_violations(page)
+        choose_amount(page, 200000)
+        problems[f"{name}/mix"] = axe_violations(page)
+        page.click("#own-mix")
+        for _ in range(2):
+            page.get_by_role("button", name="One more CZK 1,000 note").click()
+        page.locator("#own-feedback").get_by_text("This mix cannot be paid").wait_for()
+        problems[f"{name}/own"] = axe_violations(page)
+        page.click("#use-alternative")
+        page.wait_for_selector("#screen-confirm:not([hidden])")
+        problems[f"{name}/confirm"] = axe_violations(page)
+        page.click("#language")
+        problems[f"{name}/confirm-cs"] = axe_violations(page)
+    assert {where: found for where, found in problems.items() if found} == {}
+
+
+def test_keyboard_alone_withdraws(page, server, database):
+    url, _ = start_kiosk(server, database)
+    open_kiosk(page, url)
+    page.focus("#amount-input")
+    page.keyboard.type("1500")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#options .option >> nth=1")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "option"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+    page.focus("#dispense")
+    page.keyboard.press("Enter")
+    assert outcome(page) == "done"
