@@ -23,6 +23,7 @@ from kiosk_service.persistence.database import build_engine, is_sqlite
 from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.services.dispenses import DispenseSettings
+from kiosk_service.services.keys import KeyCache
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Dependencies:
     quote_hold: timedelta
     dispense_settings: DispenseSettings
     writers: threading.Lock | None = None
+    keys: KeyCache | None = None
 
     @classmethod
     def build(cls, config: Mapping[str, Any], *, clock: Clock,
@@ -55,7 +57,7 @@ class Dependencies:
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
                                     os.environ if environ is None else environ,
                                     f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"),
-                   threading.Lock() if is_sqlite(engine) else None)
+                   threading.Lock() if is_sqlite(engine) else None, KeyCache(clock))
         metrics.watch_cassettes(deps.cassette_levels)
         return deps
 

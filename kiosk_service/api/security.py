@@ -26,7 +26,8 @@ def requires(*roles: Role) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            key = authenticate(_bearer(), uow=current_deps().unit_of_work())
+            deps = current_deps()
+            key = authenticate(_bearer(), uow=deps.unit_of_work(), cache=deps.keys)
             if key.role not in roles:
                 raise Forbidden(f"role {key.role} may not do this", role=str(key.role))
             if "tid" in kwargs and not key.may_act_on(kwargs["tid"]):

@@ -44,6 +44,7 @@ from kiosk_service.records import (
 
 _TERMINALS = TerminalRow.__table__
 _CASSETTES = CassetteRow.__table__
+_QUOTES = QuoteRow.__table__
 _CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
                      _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
                      _CASSETTES.c.low_threshold, _CASSETTES.c.locked)
@@ -113,10 +114,15 @@ class TerminalRepository:
         query = select(_TERMINALS).where(_TERMINALS.c.id == terminal_id)
         if lock:
             query = query.with_for_update()
-        row = self.session.execute(query).one_or_none()
+        row = self._core(query).one_or_none()
         if row is None:
             raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
         return row
+
+    def _core(self, statement: Any) -> Any:
+        # Pending ORM changes first, then a plain Core query: no ORM bookkeeping per row.
+        self.session.flush()
+        return self.session.connection().execute(statement)
 
     def _cassette_rows(self, terminal_id: str) -> list[CassetteRow]:
         query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
@@ -153,7 +159,8 @@ class QuoteRepository:
 
     def add(self, quote: Quote) -> None:
         """Store a new quote and its hold."""
-        self.session.add(QuoteRow(
+        self.session.flush()
+        self.session.connection().execute(insert(QuoteRow.__table__).values(
             id=quote.id, terminal_id=quote.terminal_id, amount=quote.amount.value,
             currency=quote.amount.currency, preference=preference_to_json(quote.preference),
             plan=plan_to_json(quote.plan),
@@ -192,10 +199,11 @@ class QuoteRepository:
 
     def release_expired(self, terminal_id: str, at: datetime) -> int:
         """Release the holds of quotes expired at `at`; return how many quotes expired."""
-        expired = list(self.session.scalars(
-            select(QuoteRow.id).where(QuoteRow.terminal_id == terminal_id,
-                                      QuoteRow.status == str(QuoteStatus.HELD),
-                                      QuoteRow.expires_at <= at)))
+        self.session.flush()
+        expired = list(self.session.connection().scalars(
+            select(_QUOTES.c.id).where(_QUOTES.c.terminal_id == terminal_id,
+                                       _QUOTES.c.status == str(QuoteStatus.HELD),
+                                       _QUOTES.c.expires_at <= at)))
         if expired:
             self._unhold(terminal_id, expired)
             self.session.execute(update(QuoteRow).where(QuoteRow.id.in_(expired))
@@ -204,9 +212,11 @@ class QuoteRepository:
 
     def held_counters(self, terminal_id: str) -> dict[str, int]:
         """Return cassette id -> held notes from the counters (exact after release_expired)."""
-        query = select(CassetteRow.id, CassetteRow.held).where(
-            CassetteRow.terminal_id == terminal_id, CassetteRow.held != 0)
-        return {cassette_id: held for cassette_id, held in self.session.execute(query)}
+        query = select(_CASSETTES.c.id, _CASSETTES.c.held).where(
+            _CASSETTES.c.terminal_id == terminal_id, _CASSETTES.c.held != 0)
+        self.session.flush()
+        return {cassette_id: held for cassette_id, held
+                in self.session.connection().execute(query)}
 
     def held_notes(self, terminal_id: str, at: datetime) -> dict[str, int]:
         """Return cassette id -> notes held at `at` by live quotes (expired holds count not)."""

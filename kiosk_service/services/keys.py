@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from datetime import datetime, timedelta
 
 from denomination.errors import InvalidRequest
 from kiosk_service.errors import NotFound, Unauthenticated
@@ -43,14 +45,45 @@ def create_key(role: Role, terminal_id: str | None, *, uow: SqlUnitOfWork, clock
     return f"{PREFIX}_{key_id}_{secret}"
 
 
-def authenticate(presented: str | None, *, uow: SqlUnitOfWork) -> ApiKey:
+class KeyCache:
+    """Keys read recently, by id, for `ttl` seconds: most requests need no key query."""
+
+    def __init__(self, clock: Clock, ttl: float = 30.0):
+        self.clock, self.ttl = clock, ttl
+        self._keys: dict[str, tuple[ApiKey, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """Return the cached key, or None when absent or stale."""
+        with self._lock:
+            found = self._keys.get(key_id)
+        if found is None or self.clock.now() - found[1] > timedelta(seconds=self.ttl):
+            return None
+        return found[0]
+
+    def put(self, key: ApiKey) -> None:
+        """Remember a key read from the database."""
+        with self._lock:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[key.id] = (key, self.clock.now())
+
+
+def authenticate(presented: str | None, *, uow: SqlUnitOfWork,
+                 cache: KeyCache | None = None) -> ApiKey:
     """Return the key for a presented `cmx_<id>_<secret>`; raises Unauthenticated."""
     if not presented:
         raise Unauthenticated("an API key is required: Authorization: Bearer <key>")
     prefix, _, rest = presented.partition("_")
     key_id, _, secret = rest.partition("_")
-    with uow:
-        key = uow.keys.get(key_id) if prefix == PREFIX and secret else None
+    if prefix != PREFIX or not secret:
+        raise Unauthenticated("the API key is not valid")
+    key = cache.get(key_id) if cache is not None else None
+    if key is None:
+        with uow:
+            key = uow.keys.get(key_id)
+        if key is not None and cache is not None:
+            cache.put(key)
     if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
         raise Unauthenticated("the API key is not valid")
     return key
