@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from kiosk_service import errors, kiosk_page
+from kiosk_service import console, errors, kiosk_page
 from kiosk_service.api import CashmixApi, cassettes, dispenses, health, journal, quotes, terminals
 from kiosk_service.config import default_config, file_and_environment
 from kiosk_service.dependencies import Dependencies
@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     app.register_blueprint(health.blp)
     errors.init_app(app)
     kiosk_page.init_app(app)
+    console.init_app(app)
     _time_requests(app, deps)
     if app.config["RECOVER_ON_START"] and deps.schema_ready():
         recover_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices,

@@ -1,4 +1,4 @@
-"""The `kiosk-service` command: serve, db upgrade, terminals import, keys create, demo."""
+"""The `kiosk-service` command: serve, db upgrade, terminals import, config, keys create, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import click
 
 from denomination.errors import CashmixError
 from kiosk_service.config import TERMINALS_DIR
+from kiosk_service.config_cli import config
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.records import Role
 
@@ -105,6 +106,9 @@ def import_(files: tuple[str, ...]) -> None:
             click.echo(f"imported {terminal.id} ({len(terminal.cassettes)} cassettes)")
 
 
+main.add_command(config)
+
+
 @main.group()
 def keys() -> None:
     """API keys."""
@@ -164,6 +168,7 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
     click.echo(f"  host secret: ${DEMO_SECRET_ENV}={os.environ[DEMO_SECRET_ENV]}")
     click.echo(f"  kiosk page:  {base}/kiosk/{terminal.id}  (demo mode: the page holds the "
                "kiosk key and the service signs dispenses)")
+    click.echo(f"  console:     {base}/console/  (sign in with the staff key)")
     click.echo(f"  API docs:    {base}/api/v1/docs")
     click.echo(f"  try:         curl -s -H 'Authorization: Bearer {issued[Role.KIOSK]}' "
                f"-H 'Content-Type: application/json' -d "

@@ -299,6 +299,14 @@ class DispenseRepository:
                  .order_by(DispenseRow.created_at.desc(), DispenseRow.id.desc()).limit(1))
         return self.session.scalar(query)
 
+    def picked_since(self, terminal_id: str, since: datetime) -> dict[str, int]:
+        """Return cassette id -> notes picked by the terminal's dispenses started since `since`."""
+        query = (select(DispenseNoteRow.cassette_id, func.sum(DispenseNoteRow.picked))
+                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since)
+                 .group_by(DispenseNoteRow.cassette_id))
+        return {cassette_id: int(total or 0) for cassette_id, total in self.session.execute(query)}
+
     def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
         """Return the terminal's dispenses still in flight with their owners, oldest first."""
         query = (select(DispenseRow)
@@ -372,11 +380,14 @@ class JournalRepository:
 
     def page(self, terminal_id: str, *, kinds: list[str] | None = None,
              since: datetime | None = None, until: datetime | None = None,
-             page: int = 1, page_size: int = 50) -> tuple[list[JournalEntry], int]:
+             page: int = 1, page_size: int = 50,
+             subject: str | None = None) -> tuple[list[JournalEntry], int]:
         """Return one page of entries (oldest first) and how many match in all."""
         where = [JournalRow.terminal_id == terminal_id]
         if kinds:
             where.append(JournalRow.kind.in_(kinds))
+        if subject is not None:
+            where.append(JournalRow.subject == subject)
         if since is not None:
             where.append(JournalRow.at >= since)
         if until is not None:

@@ -21,10 +21,11 @@ class JournalPage:
 
 def read_journal(terminal_id: str, *, uow: SqlUnitOfWork, kinds: list[str] | None = None,
                  since: datetime | None = None, until: datetime | None = None, page: int = 1,
-                 page_size: int = 50) -> JournalPage:
-    """Return one page of the terminal's journal; raises NotFound (`not_found`)."""
+                 page_size: int = 50, subject: str | None = None) -> JournalPage:
+    """Return one page of the terminal's journal (entries about `subject` only, e.g. a
+    cassette id, when given); raises NotFound (`not_found`)."""
     with uow:
         uow.terminals.get(terminal_id)
         items, total = uow.journal.page(terminal_id, kinds=kinds, since=since, until=until,
-                                        page=page, page_size=page_size)
+                                        page=page, page_size=page_size, subject=subject)
     return JournalPage(items, page, page_size, total)

@@ -1,0 +1,147 @@
+"""Console forms read from request.form: values and every problem, keyed by field name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from denomination.cassettes import CassetteStatus
+from denomination.catalogue import Currency
+from denomination.errors import InvalidAmount, InvalidRequest
+from denomination.money import face_value, minor_units
+from denomination.policy import DispensingPolicy
+from denomination.preferences import PREFERENCE_KINDS
+from kiosk_service.records import Terminal
+
+#: Statuses staff set by hand; missing and manipulated are the device's to report.
+STAFF_STATUSES = (CassetteStatus.OK, CassetteStatus.INOPERATIVE)
+MAX_REASON = 500
+
+
+@dataclass
+class Form:
+    """What was typed (to show again), what it means, and every problem per field."""
+
+    raw: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def problem(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def whole(self, name: str, *, minimum: int = 0, maximum: int | None = None,
+              required: bool = True) -> int | None:
+        """Read a whole number (digits only: "1.5" and "1e3" are refused)."""
+        text = self.raw.get(name, "").strip()
+        if not text:
+            if required:
+                self.problem(name, "required")
+            return None
+        if not text.isdigit():
+            self.problem(name, "must be a whole number")
+            return None
+        value = int(text)
+        if value < minimum or (maximum is not None and value > maximum):
+            top = "" if maximum is None else f" to {maximum}"
+            self.problem(name, f"must be from {minimum}{top}")
+            return None
+        return value
+
+    def reason(self) -> str | None:
+        text = self.raw.get("reason", "").strip()
+        if not text:
+            self.problem("reason", "say why (it goes in the journal)")
+        elif len(text) > MAX_REASON:
+            self.problem("reason", f"at most {MAX_REASON} characters")
+        return text or None
+
+
+def raw(form: Mapping[str, str]) -> dict[str, str]:
+    """Return the submitted fields without the CSRF token."""
+    return {k: v for k, v in form.items() if k != "csrf_token"}
+
+
+def replenish_form(data: Mapping[str, str], terminal: Terminal, currency: Currency) -> Form:
+    """Read `loaded.<cassette>` notes and the typed `total` (face value as printed)."""
+    form = Form(raw(data))
+    form.values["loaded"] = {
+        c.id: form.whole(f"loaded.{c.id}", required=False) or 0 for c in terminal.cassettes}
+    total = form.raw.get("total", "").strip().replace(" ", "")
+    if not total:
+        form.problem("total", "type the total value of the notes you loaded")
+    else:
+        try:
+            form.values["total"] = minor_units(total, currency.exponent)
+        except (InvalidAmount, ArithmeticError, ValueError):
+            form.problem("total", f"must be an amount in {currency.code}, e.g. 150000")
+    form.values["reason"] = form.raw.get("reason", "").strip()[:MAX_REASON] or "replenishment"
+    return form
+
+
+def cassette_form(data: Mapping[str, str], currency: Currency) -> Form:
+    """Read a cassette change: denomination (face value), status, count, and the reason."""
+    form = Form(raw(data))
+    face = form.raw.get("denomination", "").strip()
+    try:
+        denomination = minor_units(face, currency.exponent) if face else None
+    except (InvalidAmount, ArithmeticError, ValueError):
+        denomination = None
+    if denomination not in currency.notes:
+        form.problem("denomination", f"choose a {currency.code} note")
+    form.values["denomination"] = denomination
+    status = form.raw.get("status", "")
+    if status not in [str(s) for s in STAFF_STATUSES]:
+        form.problem("status", "choose in service or inoperative")
+    else:
+        form.values["status"] = CassetteStatus(status)
+    form.values["count"] = form.whole("count")
+    form.values["reason"] = form.reason()
+    return form
+
+
+def policy_form(data: Any, currency: Currency, note_limit: int) -> Form:
+    """Read a dispensing policy in its TOML form (DispensingPolicy.from_mapping checks it)."""
+    form = Form(raw(data))
+    offered = [k for k in PREFERENCE_KINDS if k in data.getlist("offered")]
+    reserve = {}
+    for note in currency.notes:
+        name = f"reserve.{note}"
+        count = form.whole(name, required=False)
+        if count:
+            reserve[_face(note, currency)] = count
+    expiry = form.whole("quote_expiry_seconds", minimum=5, maximum=3600)
+    policy = {"offered": offered, "default": form.raw.get("default", ""), "reserve": reserve,
+              "locale": form.raw.get("locale", "")}
+    try:
+        # A bad expiry is reported above already; check the rest with a valid stand-in.
+        DispensingPolicy.from_mapping(policy | {"quote_expiry_seconds": expiry or 60,
+                                                "note_limit": note_limit}, currency)
+    except InvalidRequest as error:
+        for name, messages in error.errors.items():
+            form.errors.setdefault(name, []).extend(messages)
+    form.values["policy"] = policy | {"quote_expiry_seconds": expiry}
+    form.values["reason"] = form.reason()
+    return form
+
+
+def journal_filters(args: Mapping[str, str]) -> Form:
+    """Read the journal's filters: kind, cassette, from and to dates (YYYY-MM-DD), page."""
+    form = Form({k: args.get(k, "") for k in ("kind", "cassette", "since", "until", "page")})
+    form.values["kinds"] = [form.raw["kind"]] if form.raw["kind"] else None
+    form.values["subject"] = form.raw["cassette"] or None
+    for name, moment in (("since", time.min), ("until", time.max)):
+        text = form.raw[name]
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").date() if text else None
+        except ValueError:
+            form.problem(name, "a date like 2025-01-31")
+            day = None
+        form.values[name] = None if day is None else datetime.combine(day, moment, tzinfo=UTC)
+    form.values["page"] = form.whole("page", minimum=1, required=False) or 1
+    return form
+
+
+def _face(note: int, currency: Currency) -> str:
+    return str(face_value(note, currency.exponent))

@@ -1,0 +1,250 @@
+"""Console pages: sign-in, terminals, overview, replenish, cassette changes, journal, policy.
+
+Views stay thin: read the form, call one staff use case, render. Every POST carries the
+session's CSRF token; a form with problems is shown again with each problem by its field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup
+
+from denomination.catalogue import default_catalogue
+from denomination.errors import CashmixError, InvalidRequest
+from denomination.money import face_value, format_amount
+from denomination.preferences import PREFERENCE_KINDS
+from kiosk_service.api.deps import current_deps
+from kiosk_service.console import forms
+from kiosk_service.console.session import (
+    actor,
+    check_csrf,
+    csrf_token,
+    sign_in,
+    signed_in,
+    signed_in_key,
+)
+from kiosk_service.errors import Forbidden, NotFound, Unauthenticated, status_for
+from kiosk_service.records import Role
+from kiosk_service.services import journal as journal_service
+from kiosk_service.services import staff
+from kiosk_service.services.cassettes import CassetteChange, change_cassette
+from kiosk_service.services.keys import authenticate
+
+blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                static_folder="static", static_url_path="/static")
+blp.before_request(check_csrf)
+
+JOURNAL_KINDS = ("cassette_replenished", "cassette_adjusted", "policy_changed",
+                 "terminal_imported", "key_created")
+
+
+@blp.app_template_global()
+def csrf_field() -> str:
+    return Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token()}">')
+
+
+@blp.app_template_filter("money")
+def money(value: int, currency: str) -> str:
+    return format_amount(value, currency, default_catalogue().currency(currency).exponent)
+
+
+@blp.app_template_filter("face")
+def face(value: int, currency: str) -> str:
+    return str(face_value(value, default_catalogue().currency(currency).exponent))
+
+
+@blp.errorhandler(CashmixError)
+def problem_page(error: CashmixError):
+    return render_template("console/problem.html", error=error), status_for(error)
+
+
+@blp.get("/sign-in")
+def sign_in_page():
+    return render_template("console/sign_in.html", form=forms.Form({}))
+
+
+@blp.post("/sign-in")
+def sign_in_submit():
+    form = forms.Form(forms.raw(request.form))
+    key = None
+    try:
+        key = authenticate(form.raw.get("key", "").strip() or None,
+                           uow=current_deps().unit_of_work())
+    except Unauthenticated:
+        form.problem("key", "this key is not valid")
+    if key is not None and key.role not in (Role.STAFF, Role.ADMIN):
+        form.problem("key", f"a {key.role} key cannot sign in to the console; use a staff key")
+    if form.errors:
+        return render_template("console/sign_in.html", form=form), 401
+    sign_in(key)
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/console/") else url_for("console.terminals"))
+
+
+@blp.post("/sign-out")
+def sign_out():
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("console.sign_in_page"))
+
+
+@blp.get("/")
+@signed_in
+def terminals():
+    ids = staff.visible_terminals(g.console_key, uow=current_deps().unit_of_work())
+    if len(ids) == 1:
+        return redirect(url_for("console.overview", tid=ids[0]))
+    return render_template("console/terminals.html", ids=ids)
+
+
+@blp.get("/terminals/<tid>")
+@signed_in
+def overview(tid: str):
+    deps = current_deps()
+    found = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock)
+    return render_template("console/overview.html", overview=found, t=found.terminal)
+
+
+@blp.route("/terminals/<tid>/replenish", methods=["GET", "POST"])
+@signed_in
+def replenish(tid: str):
+    deps = current_deps()
+    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    currency = default_catalogue().currency(terminal.currency)
+    if request.method == "GET":
+        return _replenish_page(terminal, forms.Form({}))
+    form = forms.replenish_form(request.form, terminal, currency)
+    if form.errors:
+        return _replenish_page(terminal, form), 422
+    loaded, total = form.values["loaded"], form.values["total"]
+    try:
+        if request.form.get("confirm") != "yes":
+            plan = staff.check_replenishment(terminal, loaded, total)
+            return render_template("console/replenish_confirm.html", t=terminal, plan=plan,
+                                   form=form, loaded=loaded, total=total)
+        done = staff.replenish(tid, loaded, total, actor=actor(), reason=form.values["reason"],
+                               uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices)
+    except InvalidRequest as error:
+        form.errors.update(error.errors)
+        return _replenish_page(terminal, form), 422
+    flash("Replenished: " + ", ".join(f"{c} {b} → {a}" for c, (b, a) in done.items()))
+    return redirect(url_for("console.overview", tid=tid))
+
+
+def _replenish_page(terminal, form: forms.Form):
+    return render_template("console/replenish.html", t=terminal, form=form)
+
+
+@blp.route("/terminals/<tid>/cassettes/<cid>", methods=["GET", "POST"])
+@signed_in
+def cassette(tid: str, cid: str):
+    deps = current_deps()
+    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    current = terminal.cassette(cid)
+    if current is None:
+        raise NotFound(f"no cassette {cid!r} in terminal {tid!r}")
+    currency = default_catalogue().currency(terminal.currency)
+    if request.method == "GET":
+        initial = {"denomination": face(current.denomination, terminal.currency),
+                   "status": "ok" if str(current.status) == "ok" else "inoperative",
+                   "count": str(current.count)}
+        return _cassette_page(terminal, current, forms.Form(initial))
+    form = forms.cassette_form(request.form, currency)
+    values = form.values
+    if not form.errors:
+        change = CassetteChange(
+            values["reason"],
+            count=_changed(values["count"], current.count),
+            denomination=_changed(values["denomination"], current.denomination),
+            status=_changed(values["status"], current.status))
+        if (change.count, change.denomination, change.status) == (None, None, None):
+            form.problem("_form", "nothing changed")
+    if form.errors:
+        return _cassette_page(terminal, current, form), 422
+    try:
+        after = change_cassette(tid, cid, change, actor=actor(), uow=deps.unit_of_work(),
+                                clock=deps.clock, devices=deps.devices).cassette
+    except InvalidRequest as error:
+        form.errors.update(error.errors)
+        return _cassette_page(terminal, current, form), 422
+    except CashmixError as error:
+        form.problem("_form", error.message)
+        return _cassette_page(terminal, current, form), status_for(error)
+    flash(f"Cassette {cid}: {_summary(current, terminal.currency)} → "
+          f"{_summary(after, terminal.currency)}")
+    return redirect(url_for("console.overview", tid=tid))
+
+
+def _changed(value: Any, current: Any) -> Any:
+    return None if value == current else value
+
+
+def _summary(cassette, currency: str) -> str:
+    return f"{cassette.count} × {face(cassette.denomination, currency)}, {cassette.status}"
+
+
+def _cassette_page(terminal, current, form: forms.Form):
+    notes = [face(n, terminal.currency) for n in
+             default_catalogue().currency(terminal.currency).notes]
+    return render_template("console/cassette.html", t=terminal, c=current, form=form,
+                           notes=notes, statuses=[str(s) for s in forms.STAFF_STATUSES])
+
+
+@blp.get("/terminals/<tid>/journal")
+@signed_in
+def journal(tid: str):
+    deps = current_deps()
+    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    filters = forms.journal_filters(request.args)
+    page = None
+    if not filters.errors:
+        values = filters.values
+        page = journal_service.read_journal(
+            tid, uow=deps.unit_of_work(), kinds=values["kinds"], since=values["since"],
+            until=values["until"], page=values["page"], page_size=50, subject=values["subject"])
+    return render_template("console/journal.html", t=terminal, form=filters, page=page,
+                           kinds=JOURNAL_KINDS), 200 if page else 422
+
+
+@blp.route("/terminals/<tid>/policy", methods=["GET", "POST"])
+@signed_in
+def policy(tid: str):
+    deps = current_deps()
+    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    currency = default_catalogue().currency(terminal.currency)
+    may_change = g.console_key.role == Role.ADMIN
+    if request.method == "GET":
+        return _policy_page(terminal, forms.Form({}), may_change)
+    if not may_change:
+        raise Forbidden("only an admin key may change the dispensing policy")
+    form = forms.policy_form(request.form, currency, terminal.note_limit)
+    if not form.errors:
+        try:
+            staff.change_policy(tid, form.values["policy"], actor=actor(),
+                                reason=form.values["reason"] or "", uow=deps.unit_of_work(),
+                                clock=deps.clock)
+        except InvalidRequest as error:
+            form.errors.update(error.errors)
+    if form.errors:
+        return _policy_page(terminal, form, may_change), 422
+    flash("The dispensing policy is changed.")
+    return redirect(url_for("console.policy", tid=tid))
+
+
+def _policy_page(terminal, form: forms.Form, may_change: bool):
+    currency = default_catalogue().currency(terminal.currency)
+    shown = terminal.dispensing.to_mapping(currency)
+    if form.raw:
+        shown = form.values["policy"]
+    return render_template("console/policy.html", t=terminal, form=form, policy=shown,
+                           kinds=PREFERENCE_KINDS, may_change=may_change,
+                           notes=[(n, face(n, terminal.currency)) for n in currency.notes])
+
+
+@blp.app_context_processor
+def signed_in_person() -> dict[str, Any]:
+    if request.blueprint != "console":
+        return {}
+    return {"person": g.get("console_key") or signed_in_key()}
