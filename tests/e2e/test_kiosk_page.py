@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Http
+from kiosk_service import create_app
+from kiosk_service.services.terminals import import_terminal
+from kiosk_service.terminal_files import load_terminal_file
+from tests.e2e.conftest import TERMINALS, Http
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 DEMO = "demo-czk"
@@ -204,3 +207,24 @@ def test_keyboard_alone_withdraws(page, server, database):
     page.focus("#dispense")
     page.keyboard.press("Enter")
     assert outcome(page) == "done"
+
+
+def test_only_what_the_policy_offers_in_its_order(page, server, database, tmp_path):
+    url = database[0]
+    terminal = (TERMINALS / "demo-czk.toml").read_text().replace(
+        'offered = ["fewest", "small", "mixed", "counts", "bounds", "options"]',
+        'offered = ["mixed", "fewest", "options"]')
+    assert 'offered = ["mixed", "fewest", "options"]' in terminal
+    (tmp_path / "demo-czk.toml").write_text(terminal)
+    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
+    deps = app.extensions["cashmix"]
+    import_terminal(load_terminal_file(tmp_path / "demo-czk.toml"), uow=deps.unit_of_work(),
+                    clock=deps.clock)
+    deps.close()
+    kiosk_url, _ = start_kiosk(server, database)
+    open_kiosk(page, kiosk_url)
+    choose_amount(page, 200000)
+
+    labels = page.locator("#options .option strong").all_inner_texts()
+    assert labels == ["A bit of everything", "Fewest notes"]
+    assert page.locator("#own-mix").count() == 0
