@@ -24,10 +24,13 @@ from kiosk_service.services.dispenses import settle_output
 @dataclass(frozen=True, slots=True)
 class CassetteChange:
     """What staff change on a cassette; None leaves a field as it is. `replenish` is a load
-    of fresh notes: `count` becomes the new count and the cassette is back in service."""
+    of fresh notes: `count` becomes the new count and the cassette is back in service. `added`
+    adds notes to the count as it stands under the row lock, so a dispense between the staff
+    member's reading and the change is never overwritten."""
 
     reason: str
     count: int | None = None
+    added: int | None = None
     denomination: int | None = None
     capacity: int | None = None
     low_threshold: int | None = None
@@ -105,6 +108,8 @@ def _changed(cassette: Cassette, change: CassetteChange) -> Cassette:
         ("count", change.count), ("denomination", change.denomination),
         ("capacity", change.capacity), ("low_threshold", change.low_threshold),
         ("status", change.status), ("locked", change.locked)) if v is not None}
+    if change.added is not None:
+        updates["count"] = cassette.count + change.added
     if change.replenish:
         updates.setdefault("status", CassetteStatus.OK)
     after = replace(cassette, **updates)

@@ -127,14 +127,14 @@ def replenish(terminal_id: str, loaded: Mapping[str, int], declared_total: int, 
     DeviceError (see change_cassette)."""
     with uow:
         terminal = uow.terminals.get(terminal_id)
-    plan = check_replenishment(terminal, loaded, declared_total)
+    check_replenishment(terminal, loaded, declared_total)
     done = {}
     for cassette_id, notes in loaded.items():
         if notes:
             view = change_cassette(terminal_id, cassette_id, CassetteChange(
-                reason, count=terminal.cassette(cassette_id).count + notes, replenish=True),
+                reason, added=notes, replenish=True),
                 actor=actor, uow=uow, clock=clock, devices=devices)
-            done[cassette_id] = (plan[cassette_id][0], view.cassette.count)
+            done[cassette_id] = (view.cassette.count - notes, view.cassette.count)
     return done
 
 
