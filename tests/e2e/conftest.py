@@ -123,7 +123,10 @@ def server(database, tmp_path):
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-quic"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots land in build/screenshots (ignored by git); refresh the README's images with
+# CASHMIX_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e
+SCREENSHOTS = Path(os.environ.get("CASHMIX_SCREENSHOT_DIR")
+                   or Path(__file__).resolve().parents[2] / "build" / "screenshots")
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +155,7 @@ def page(chromium):
 
 @pytest.fixture
 def screenshot(page):
-    """Save a full-page screenshot under docs/screenshots/NAME.png (used in the README)."""
+    """Save a full-page screenshot as SCREENSHOTS/NAME.png."""
     def save(name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
