@@ -11,7 +11,16 @@ from typing import Any
 from flask import Flask, g, request
 
 from kiosk_service import console, errors, kiosk_page
-from kiosk_service.api import CashmixApi, cassettes, dispenses, health, journal, quotes, terminals
+from kiosk_service.api import (
+    CashmixApi,
+    cassettes,
+    dispenses,
+    health,
+    journal,
+    quotes,
+    swagger_assets,
+    terminals,
+)
 from kiosk_service.config import default_config, file_and_environment
 from kiosk_service.dependencies import Dependencies
 from kiosk_service.hardware import Dispenser
@@ -53,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     for module in (terminals, quotes, dispenses, cassettes, journal):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    swagger_assets.init_app(app)
     errors.init_app(app)
     kiosk_page.init_app(app)
     console.init_app(app)
