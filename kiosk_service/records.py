@@ -30,6 +30,7 @@ class QuoteStatus(StrEnum):
     DISPENSING = "dispensing"
     DISPENSED = "dispensed"
     EXPIRED = "expired"          # never stored: a held quote past its expiry reads so
+    PREVIEW = "preview"          # never stored: a plan that holds nothing (hold: false)
 
 
 class DispenseState(StrEnum):
@@ -78,12 +79,15 @@ class QuoteRequest:
     """A customer's wish: an amount and a preference (None: the terminal's default kind).
 
     `alternatives`: True always adds a menu of other good mixes, False never, None (default)
-    only when the wish cannot be met exactly.
+    only when the wish cannot be met exactly. `hold=False` asks for a preview: the plan from
+    the notes free now, holding nothing and not dispensable (a kiosk's live feedback while the
+    customer builds a mix must not lock notes away from the final quote).
     """
 
     amount: Amount
     preference: Preference | None
     alternatives: bool | None = None
+    hold: bool = True
 
 
 @dataclass(frozen=True, slots=True)

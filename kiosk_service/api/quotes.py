@@ -27,10 +27,14 @@ class QuoteRequestSchema(Schema):
     alternatives = fields.Boolean(load_default=None, allow_none=True, metadata={
         "description": "Add a menu of other good mixes (not held): true always, false never, "
                        "absent or null only when the wish cannot be met exactly."})
+    hold = fields.Boolean(load_default=True, metadata={
+        "description": "false: a preview that holds no notes and cannot be dispensed "
+                       "(status `preview`), for live feedback while a customer builds a mix."})
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:
-        return QuoteRequest(data["amount"], data.get("preference"), data["alternatives"])
+        return QuoteRequest(data["amount"], data.get("preference"), data["alternatives"],
+                            data["hold"])
 
 
 class QuoteSchema(Schema):

@@ -24,7 +24,8 @@ OPTIONS = Preference(PreferenceKind.OPTIONS)
 
 def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork, clock: Clock,
                  hold: timedelta, metrics: Metrics | None = None) -> Quote:
-    """Plan the mix for `request` and hold its notes until the quote expires; return the quote.
+    """Plan the mix for `request` and hold its notes until the quote expires; return the quote
+    (a preview, stored nowhere and holding nothing, when `request.hold` is False).
 
     Under the terminal's lock: expired holds are released, the mix is planned from the notes
     no live quote holds, and held; so two quotes never hold the same notes. The terminal's
@@ -51,15 +52,17 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
                                          request)
             # The service's hold is the ceiling; a terminal's policy may only shorten it.
             expires_at = now + min(hold, timedelta(seconds=policy.quote_expiry_seconds))
+            status = QuoteStatus.HELD if request.hold else QuoteStatus.PREVIEW
             quote = Quote(uuid.uuid4().hex, terminal_id, request.amount, request.preference,
-                          plan, alternatives, QuoteStatus.HELD, now, expires_at)
-            uow.quotes.add(quote)
+                          plan, alternatives, status, now, expires_at)
+            if request.hold:
+                uow.quotes.add(quote)
             uow.commit()
     except NotDispensable:
         _count(metrics, terminal_id, "not_dispensable", kind)
         raise
     _count(metrics, terminal_id, "exact" if plan.exact else "inexact", kind)
-    log.info("quote held", extra={"event": "quote.created", "terminal": terminal_id,
+    log.info(f"quote {status}", extra={"event": "quote.created", "terminal": terminal_id,
                                   "quote": quote.id, "amount": request.amount.value,
                                   "kind": kind, "exact": plan.exact, "notes": plan.notes})
     return quote

@@ -113,6 +113,29 @@ def test_own_mix_the_cassettes_cannot_meet_is_explained_with_an_alternative(
     page.wait_for_selector("#screen-confirm:not([hidden])")
 
 
+def test_own_mix_is_previewed_without_holding_notes_and_held_on_continue(page, server,
+                                                                        database):
+    url, staff = start_kiosk(server, database)
+    open_kiosk(page, url)
+    choose_amount(page, 200000)
+    page.click("#own-mix")
+    more = page.get_by_role("button", name="One more CZK 1,000 note")
+    for _ in range(2):
+        more.click()
+        page.wait_for_timeout(400)      # each pause asks the quotes endpoint for a preview
+    page.locator("#own-feedback").get_by_text("can be paid").wait_for()
+    _, cassette, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}/cassettes/D")
+    assert cassette["held"] == 0        # the previews held nothing
+    page.click("#own-continue")
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+    _, cassette, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}/cassettes/D")
+    assert cassette["held"] == 2
+    page.click("#dispense")
+    assert outcome(page) == "done"
+    _, cassette, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}/cassettes/D")
+    assert cassette["count"] == 298 and cassette["held"] == 0
+
+
 def test_an_amount_the_terminal_cannot_pay_cannot_be_chosen(page, server, database):
     url, staff = start_kiosk(server, database)
     for cid in ("C", "E", "F"):

@@ -60,3 +60,16 @@ def test_the_hold_length_is_configurable(make_app, new_key):
                                   headers={"Authorization": f"Bearer {key}"}).get_json()
     held = datetime.fromisoformat(body["expires_at"]) - datetime.fromisoformat(body["created_at"])
     assert held.total_seconds() == 5
+
+
+def test_a_preview_holds_nothing_and_cannot_be_dispensed(kiosk, staff, last_notes):
+    previews = [kiosk.quote(600000, hold=False) for _ in range(3)]
+    assert all(p.status_code == 201 and p.get_json()["status"] == "preview" for p in previews)
+    assert staff.get("/cassettes/E").get_json()["held"] == 0
+    held = kiosk.quote(600000)
+    assert held.status_code == 201 and held.get_json()["status"] == "held"
+    preview = previews[0].get_json()
+    assert kiosk.get(f"/quotes/{preview['id']}").status_code == 404
+    refused = kiosk.dispense(preview)
+    assert refused.status_code == 404 and refused.get_json()["code"] == "not_found"
+    assert staff.get("/cassettes/E").get_json()["count"] == 3

@@ -99,9 +99,10 @@ async function call(method, path, body, headers = {}) {
 const terminalPath = (path = "") =>
   `${settings.api}/terminals/${encodeURIComponent(settings.terminal)}${path}`;
 
-function quote(preference) {
+// hold=false asks for a preview: live feedback must not lock notes away from the final quote.
+function quote(preference, hold = true) {
   return call("POST", terminalPath("/quotes"), {
-    amount: { value: state.amount, currency: state.currency }, preference,
+    amount: { value: state.amount, currency: state.currency }, preference, hold,
   });
 }
 
@@ -368,11 +369,14 @@ function step(denomination, change) {
   state.ownTimer = setTimeout(() => checkOwnMix(seq), OWN_MIX_DELAY_MS);
 }
 
-async function checkOwnMix(seq) {
-  const counts = Object.fromEntries(state.denominations.filter((d) => state.counts[d] > 0)
+function ownCounts() {
+  return Object.fromEntries(state.denominations.filter((d) => state.counts[d] > 0)
     .map((d) => [String(d), state.counts[d]]));
+}
+
+async function checkOwnMix(seq) {
   try {
-    const answer = await quote({ kind: "counts", counts });
+    const answer = await quote({ kind: "counts", counts: ownCounts() }, false);
     if (seq !== state.ownSeq) return;
     state.ownQuote = answer;
     showError(null);
@@ -384,6 +388,14 @@ async function checkOwnMix(seq) {
       if (state.screen === "own") renderOwnFeedback();
     }
   }
+}
+
+async function holdOwnMix() {
+  showError(null);
+  const held = await quote({ kind: "counts", counts: ownCounts() });
+  state.ownQuote = held;
+  if (held.exact) return confirmQuote(held);
+  renderOwnFeedback();  // another customer took the notes since the preview
 }
 
 function renderOwnFeedback() {
@@ -534,7 +546,7 @@ async function start() {
     back.addEventListener("click", () => show(back.dataset.back));
   }
   $("confirm-back").addEventListener("click", () => show(state.returnTo || "mix"));
-  $("own-continue").addEventListener("click", () => confirmQuote(state.ownQuote));
+  $("own-continue").addEventListener("click", () => holdOwnMix().catch(showError));
   $("dispense").addEventListener("click", dispense);
   $("again").addEventListener("click", () => restart().catch(showError));
   render();
