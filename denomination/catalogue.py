@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from denomination.errors import CatalogueError, InvalidAmount, UnknownCurrency
-from denomination.money import format_amount, minor_units
+from denomination.money import face_value, format_amount, minor_units
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "config" / "currencies.toml"
 
@@ -28,6 +28,10 @@ class Currency:
     def format(self, value: int) -> str:
         """Return `value` minor units as '2000 CZK'."""
         return format_amount(value, self.code, self.exponent)
+
+    def face(self, value: int) -> str:
+        """Return `value` minor units as printed on a note: 200000 -> '2000', 50 -> '0.5'."""
+        return str(face_value(value, self.exponent))
 
 
 @dataclass(frozen=True, slots=True)

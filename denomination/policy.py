@@ -9,7 +9,7 @@ from typing import Any
 from denomination.cassettes import Cassette
 from denomination.catalogue import Currency
 from denomination.errors import CashmixError, InvalidAmount, InvalidRequest
-from denomination.money import face_value, minor_units
+from denomination.money import minor_units
 from denomination.preferences import PREFERENCE_KINDS, Preference, PreferenceKind
 from denomination.reserve import apply_reserve
 
@@ -52,7 +52,7 @@ class DispensingPolicy:
     def to_mapping(self, currency: Currency) -> dict[str, Any]:
         """Return the TOML/JSON form, reserve keyed by face value as printed on the note."""
         return {"offered": [str(k) for k in self.offered], "default": str(self.default),
-                "reserve": {_face(d, currency): n for d, n in self.reserve},
+                "reserve": {currency.face(d): n for d, n in self.reserve},
                 "note_limit": self.note_limit, "quote_expiry_seconds": self.quote_expiry_seconds,
                 "locale": self.locale}
 
@@ -111,7 +111,3 @@ def _reserve(raw: Any, currency: Currency, problems: dict[str, list[str]]):
         else:
             found[denomination] = count
     return tuple(sorted(found.items()))
-
-
-def _face(denomination: int, currency: Currency) -> str:
-    return str(face_value(denomination, currency.exponent))

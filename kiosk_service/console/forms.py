@@ -10,7 +10,7 @@ from typing import Any
 from denomination.cassettes import CassetteStatus
 from denomination.catalogue import Currency
 from denomination.errors import InvalidAmount, InvalidRequest
-from denomination.money import face_value, minor_units
+from denomination.money import minor_units
 from denomination.policy import DispensingPolicy
 from denomination.preferences import PREFERENCE_KINDS
 from kiosk_service.records import Terminal
@@ -110,7 +110,7 @@ def policy_form(data: Any, currency: Currency, note_limit: int) -> Form:
         name = f"reserve.{note}"
         count = form.whole(name, required=False)
         if count:
-            reserve[_face(note, currency)] = count
+            reserve[currency.face(note)] = count
     expiry = form.whole("quote_expiry_seconds", minimum=5, maximum=3600)
     policy = {"offered": offered, "default": form.raw.get("default", ""), "reserve": reserve,
               "locale": form.raw.get("locale", "")}
@@ -141,7 +141,3 @@ def journal_filters(args: Mapping[str, str]) -> Form:
         form.values[name] = None if day is None else datetime.combine(day, moment, tzinfo=UTC)
     form.values["page"] = form.whole("page", minimum=1, required=False) or 1
     return form
-
-
-def _face(note: int, currency: Currency) -> str:
-    return str(face_value(note, currency.exponent))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from denomination.catalogue import default_catalogue
 from denomination.errors import CashmixError, InvalidRequest
-from denomination.money import face_value, format_amount
+from denomination.money import format_amount
 from denomination.preferences import PREFERENCE_KINDS
 from kiosk_service.api.deps import current_deps
 from kiosk_service.console import forms
@@ -52,7 +52,7 @@ def money(value: int, currency: str) -> str:
 
 @blp.app_template_filter("face")
 def face(value: int, currency: str) -> str:
-    return str(face_value(value, default_catalogue().currency(currency).exponent))
+    return default_catalogue().currency(currency).face(value)
 
 
 @blp.errorhandler(CashmixError)
