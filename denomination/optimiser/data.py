@@ -20,6 +20,21 @@ HEALTH_CAP = 100
 
 
 @dataclass(frozen=True, slots=True)
+class MixShape:
+    """What the structure of a mix's model depends on (hashable, so models can be reused).
+
+    Requests of one shape differ only in the stock bounds and inventory-health costs of the
+    cassettes, which model.build_model fills in for each request.
+    """
+
+    amount: int
+    max_notes: int
+    step: int
+    cassettes: tuple[tuple[str, int], ...]   # (id, denomination) of each usable cassette, by id
+    preference: Preference
+
+
+@dataclass(frozen=True, slots=True)
 class MixData:
     """Everything the model needs, amounts scaled down by `step` (the gcd of the notes used)."""
 
@@ -31,7 +46,12 @@ class MixData:
     all_of_currency: tuple[Cassette, ...]
     step: int
     health: dict[str, int]                # cassette id -> health cost per note
-    rank: dict[str, int]                  # cassette id -> deterministic tie-break rank
+
+    @property
+    def shape(self) -> MixShape:
+        """Return the part of the data that fixes the model's structure."""
+        return MixShape(self.amount, self.max_notes, self.step,
+                        tuple((c.id, c.denomination) for c in self.usable), self.preference)
 
     @property
     def denominations(self) -> tuple[int, ...]:
@@ -74,8 +94,7 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
     usable = tuple(c for c in of_currency if c.dispensable)
     step = reduce(gcd, (c.denomination for c in usable), 0) or 1
     costs = _health_costs(usable) if health else {c.id: HEALTH_UNIT for c in usable}
-    return MixData(amount, currency, preference, max_notes, usable, of_currency, step, costs,
-                   {c.id: i for i, c in enumerate(usable)})
+    return MixData(amount, currency, preference, max_notes, usable, of_currency, step, costs)
 
 
 def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -12,18 +12,16 @@ from denomination.optimiser.assessment import assess
 from denomination.optimiser.data import MixData, check_request
 from denomination.optimiser.explain import not_dispensable
 from denomination.optimiser.model import build_model
-from denomination.optimiser.solve import new_solver, solve_counts
+from denomination.optimiser.solve import new_solver, solve_mixes
 from denomination.plan import Plan
 from denomination.preferences import Preference, PreferenceKind
 
-#: The menu of an `options` request, in order: (label, preference). Two more follow: without
-#: the largest note the amount allows ("no 2000s"), and the smallest notes the limit allows.
-MENU: tuple[tuple[str, Preference], ...] = (
-    ("fewest", Preference(PreferenceKind.FEWEST)),
-    ("mixed", Preference(PreferenceKind.MIXED)),
-    ("small", Preference(PreferenceKind.SMALL)),
-)
-MENU_SIZE = 5
+#: The wishes of an `options` menu, offered in this order: fewest notes, mixed, small, then
+#: without the largest note the amount could use ("no_200000"), and the smallest notes the
+#: note limit allows ("smallest": small with the whole note limit as its budget).
+FEWEST = Preference(PreferenceKind.FEWEST)
+MIXED = Preference(PreferenceKind.MIXED)
+SMALL = Preference(PreferenceKind.SMALL)
 
 
 def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
@@ -54,45 +52,70 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
 
 def _solve(data: MixData, parameters: Mapping[str, Any] | None) -> Plan | None:
     """Solve the data's own wish; None when no mix at all pays the amount."""
+    found = _solve_together([data], parameters)
+    return None if found is None else found[0]
+
+
+def _solve_together(wishes: Sequence[MixData], parameters: Mapping[str, Any] | None
+                    ) -> list[Plan] | None:
+    """Solve several wishes on one request in one model (see build_model); None when no mix
+    pays the amount."""
+    data = wishes[0]
     if data.amount % data.step or not data.usable:
         return None
-    mix = build_model(data)
-    counts = solve_counts(mix.model, mix.notes, new_solver(parameters))
-    return None if counts is None else _interpret(data, counts)
+    mix = build_model(*wishes)
+    found = solve_mixes(mix.model, mix.mixes,
+                        new_solver(parameters, (wish.preference.kind for wish in wishes)))
+    if found is None:
+        return None
+    return [_interpret(wish, counts) for wish, counts in zip(wishes, found, strict=True)]
 
 
-def _interpret(data: MixData, counts: Mapping[str, int], label: str | None = None) -> Plan:
+def _interpret(data: MixData, counts: Mapping[str, int]) -> Plan:
     plan = Plan.from_counts(data.amount, data.currency.code, str(data.preference.kind), counts,
-                            {c.id: c.denomination for c in data.usable}, label=label)
+                            {c.id: c.denomination for c in data.usable})
     exact, reasons = assess(data, plan.by_denomination, optimal=True)
     return replace(plan, exact=exact, reasons=reasons)
 
 
 def _options(data: MixData, parameters: Mapping[str, Any] | None) -> Plan:
-    """Up to MENU_SIZE distinct mixes, each labelled and each meeting its own wish; the first
+    """Up to five distinct mixes, each labelled and each meeting its own wish; the first
     (fewest notes) is the plan itself. Raises NotDispensable when no mix pays the amount.
 
-    A wish whose answer is known to repeat an earlier one is not solved: "no X" when the
-    fewest-notes mix has no X, "smallest" when "small" already uses only the smallest note.
+    Two CP-SAT solves answer the whole menu, each solving several wishes at once: fewest,
+    mixed and "no X" together, and the two small-notes wishes together (the groupings that
+    solve fastest, bench/optimiser.py). "smallest" is left out when it is bound to repeat
+    "small": when the smallest note alone pays within small's budget.
     """
-    smallest_note = data.denominations[0] if data.usable else None
-    offered: list[Plan] = []
-
-    def offer(label: str, wish: Preference) -> Plan:
-        plan = _solve(replace(data, preference=wish), parameters)
-        if plan is None:
+    if data.amount % data.step or not data.usable:
+        raise not_dispensable(data)
+    below = [d for d in data.denominations if d <= data.amount]
+    no_largest = [(f"no_{below[-1]}", Preference(PreferenceKind.BOUNDS, exclude=(below[-1],)))
+                  ] if len(below) > 1 else []
+    smallest = [] if _small_is_smallest(data) else [
+        ("smallest", replace(SMALL, note_budget=data.max_notes))]
+    labelled: dict[str, Plan] = {}
+    for group in ([("fewest", FEWEST), ("mixed", MIXED), *no_largest],
+                  [("small", SMALL), *smallest]):
+        plans = _solve_together([replace(data, preference=wish) for _, wish in group],
+                                parameters)
+        if plans is None:
             raise not_dispensable(data)
-        known = [tuple(p.by_denomination.items()) for p in offered]
-        if plan.exact and tuple(plan.by_denomination.items()) not in known:
+        labelled.update((label, plan) for (label, _), plan in zip(group, plans, strict=True))
+    offered: list[Plan] = []
+    for label in ["fewest", "mixed", "small", *(label for label, _ in no_largest + smallest)]:
+        plan = labelled[label]
+        if plan.exact and plan.by_denomination not in [p.by_denomination for p in offered]:
             offered.append(replace(plan, label=label))
-        return plan
-
-    fewest = offer(*MENU[0])
-    offer(*MENU[1])
-    small = offer(*MENU[2])
-    largest = max(fewest.by_denomination)
-    if len(data.denominations) > 1 and largest != smallest_note:
-        offer(f"no_{largest}", Preference(PreferenceKind.BOUNDS, exclude=(largest,)))
-    if set(small.by_denomination) != {smallest_note} and len(offered) < MENU_SIZE:
-        offer("smallest", Preference(PreferenceKind.SMALL, note_budget=data.max_notes))
     return replace(offered[0], kind=str(PreferenceKind.OPTIONS), options=tuple(offered))
+
+
+def _small_is_smallest(data: MixData) -> bool:
+    """Return True when "small" can only be the smallest note alone, so "smallest" (the same
+    wish with the whole note limit as budget) would be the same mix."""
+    if data.max_notes <= SMALL.note_budget:
+        return True
+    note = data.denominations[0]
+    notes = data.amount // note
+    return (not data.amount % note and notes <= SMALL.note_budget
+            and data.stock(note) >= notes)

@@ -24,61 +24,63 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
 
-from denomination.optimiser.data import MixData
+from denomination.optimiser.data import MixShape
 from denomination.preferences import PreferenceKind
 
 Term = tuple[cp_model.LinearExprT, int]
 ByDenomination = dict[int, cp_model.LinearExprT]
 
 
-def fewest(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+def fewest(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
            total: cp_model.LinearExprT) -> Term:
     """Cost = number of notes."""
-    return total, data.max_notes
+    return total, shape.max_notes
 
 
-def small(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+def small(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
           total: cp_model.LinearExprT) -> Term:
     """Cost = (notes over budget, rank of the largest note used), lexicographically."""
     denominations = sorted(by_denomination)
-    budget = min(data.preference.note_budget, data.max_notes)
+    budget = min(shape.preference.note_budget, shape.max_notes)
     # over: notes beyond the customer's budget.
-    over = model.new_int_var(0, data.max_notes, "over_budget")
+    over = model.new_int_var(0, shape.max_notes, "over_budget")
     model.add(over >= total - budget)
-    # largest: rank (0 = smallest) of the largest denomination in the mix.
-    largest = model.new_int_var(0, max(len(denominations) - 1, 0), "largest_rank")
-    for rank, denomination in enumerate(denominations):
-        # used[d]: the mix holds at least one note of d.
-        used = model.new_bool_var(f"used[{denomination}]")
-        model.add(by_denomination[denomination] <= data.max_notes * used)
-        model.add(largest >= rank).only_enforce_if(used)
+    # above[k]: the mix holds a note of rank k or higher (rank 0 = smallest). Minimising their
+    # sum makes it the rank of the largest note used.
+    above = []
+    for rank in range(1, len(denominations)):
+        flag = model.new_bool_var(f"above[{rank}]")
+        model.add(LinearExpr.sum([by_denomination[d] for d in denominations[rank:]])
+                  <= shape.max_notes * flag)
+        above.append(flag)
     width = len(denominations)
-    return over * width + largest, data.max_notes * width + width
+    return over * width + LinearExpr.sum(above), shape.max_notes * width + width
 
 
-def mixed(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+def mixed(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
           total: cp_model.LinearExprT) -> Term:
     """Cost = denominations below the amount left out of the mix."""
-    below = [d for d in sorted(by_denomination) if d < data.amount]
+    below = [d for d in sorted(by_denomination) if d < shape.amount]
     used = []
     for denomination in below:
-        # used[d]: the mix holds at least one note of d.
+        # used[d] only if the mix holds at least one note of d.
         flag = model.new_bool_var(f"used[{denomination}]")
-        model.add(by_denomination[denomination] >= 1).only_enforce_if(flag)
+        model.add(by_denomination[denomination] >= flag)
         used.append(flag)
-    return len(below) - sum(used), len(below)
+    return len(below) - LinearExpr.sum(used), len(below)
 
 
-def counts(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+def counts(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
            total: cp_model.LinearExprT) -> Term:
     """Cost = total absolute deviation from the requested counts, over every denomination."""
-    wanted = dict(data.preference.counts)
+    wanted = dict(shape.preference.counts)
     cost, bound = 0, 0
     for denomination in sorted(set(wanted) | set(by_denomination)):
         want = wanted.get(denomination, 0)
         given = by_denomination.get(denomination, 0)
-        top = max(want, data.max_notes)
+        top = max(want, shape.max_notes)
         # deviation[d] >= |notes of d - wanted of d|
         deviation = model.new_int_var(0, top, f"deviation[{denomination}]")
         model.add(deviation >= given - want)
@@ -88,10 +90,10 @@ def counts(model: cp_model.CpModel, data: MixData, by_denomination: ByDenominati
     return cost, bound
 
 
-def bounds(model: cp_model.CpModel, data: MixData, by_denomination: ByDenomination,
+def bounds(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
            total: cp_model.LinearExprT) -> Term:
     """Cost = notes short of each minimum + notes over each maximum (an exclusion is max 0)."""
-    preference = data.preference
+    preference = shape.preference
     maximum = dict(preference.maximum) | {d: 0 for d in preference.exclude}
     cost, bound = 0, 0
     for denomination, least in preference.minimum:
@@ -105,10 +107,10 @@ def bounds(model: cp_model.CpModel, data: MixData, by_denomination: ByDenominati
         if denomination not in by_denomination:
             continue
         # excess[d] >= notes of d - max[d]
-        excess = model.new_int_var(0, data.max_notes, f"excess[{denomination}]")
+        excess = model.new_int_var(0, shape.max_notes, f"excess[{denomination}]")
         model.add(excess >= by_denomination[denomination] - most)
         cost += excess
-        bound += data.max_notes
+        bound += shape.max_notes
     return cost, bound
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from denomination import Cassette
+from hypothesis import strategies as st
+
+from denomination import Cassette, CassetteStatus
 
 
 def czk(id_: str, face: int, count: int, **extra) -> Cassette:
@@ -45,3 +47,22 @@ def is_valid(plan, amount: int, cassettes: Sequence[Cassette], max_notes: int) -
                     for cid, n in plan.by_cassette.items())
             and plan.notes <= max_notes
             and by_denomination(dict(plan.by_cassette), cassettes) == dict(plan.by_denomination))
+
+
+#: Notes of the small inventories the properties draw: 100, 200, 500 and 1000 CZK.
+NOTES = (10000, 20000, 50000, 100000)
+
+amounts = st.integers(1, 30).map(lambda k: k * 10000)
+
+
+@st.composite
+def small_inventories(draw):
+    """Up to 4 CZK cassettes (denominations may repeat), 0-5 notes each, some not ok."""
+    size = draw(st.integers(1, 4))
+    cassettes = []
+    for index in range(size):
+        cassettes.append(Cassette(
+            id="ABCD"[index], currency="CZK", denomination=draw(st.sampled_from(NOTES)),
+            count=draw(st.integers(0, 5)),
+            status=draw(st.sampled_from([CassetteStatus.OK] * 4 + [CassetteStatus.INOPERATIVE]))))
+    return cassettes

@@ -150,6 +150,29 @@ def test_options_are_distinct_labelled_and_valid():
     assert plan.by_denomination == plan.options[0].by_denomination
 
 
+@pytest.mark.parametrize("amount", [30000, 50000, 170000, 200000, 350000, 1000000])
+def test_each_option_is_the_plan_of_its_own_wish(amount):
+    own = {"fewest": {"kind": "fewest"}, "mixed": {"kind": "mixed"}, "small": {"kind": "small"},
+           "smallest": {"kind": "small", "max_notes": 40}}
+    plan = plan_mix(amount, "CZK", DEMO, {"kind": "options"})
+    for option in plan.options:
+        if option.label.startswith("no_"):
+            wish = {"kind": "bounds", "exclude": [int(option.label[3:])]}
+        else:
+            wish = own[option.label]
+        alone = plan_mix(amount, "CZK", DEMO, wish)
+        assert option.by_cassette == alone.by_cassette and option.exact and alone.exact
+
+
+def test_options_offer_smallest_only_when_it_differs_from_small():
+    labels = [o.label for o in plan_mix(50000, "CZK", DEMO, {"kind": "options"}).options]
+    assert "smallest" not in labels  # 5 x 100 is already the small mix
+    plan = plan_mix(350000, "CZK", DEMO, {"kind": "options"})
+    assert [o.label for o in plan.options] == ["fewest", "mixed", "small", "no_200000",
+                                               "smallest"]
+    assert plan.options[-1].by_denomination == {10000: 35}
+
+
 def test_preference_object_accepted():
     wish = Preference(PreferenceKind.BOUNDS, exclude=(500000, 200000))
     assert plan_mix(500000, "CZK", DEMO, wish).by_denomination == {100000: 5}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mix_reference import all_mixes, by_denomination, is_valid
+from mix_reference import NOTES, all_mixes, amounts, by_denomination, is_valid, small_inventories
 
 from denomination import (
     Cassette,
-    CassetteStatus,
     NotDispensable,
     bank_optimal,
     dispensable_amounts,
@@ -17,25 +16,10 @@ from denomination import (
     plan_mix,
 )
 
-NOTES = (10000, 20000, 50000, 100000)
 MAX_NOTES = 6
 EXAMPLES = settings(max_examples=120, deadline=None)
 
 
-@st.composite
-def small_inventories(draw):
-    """Up to 4 CZK cassettes (denominations may repeat), 0-5 notes each, some not ok."""
-    size = draw(st.integers(1, 4))
-    cassettes = []
-    for index in range(size):
-        cassettes.append(Cassette(
-            id="ABCD"[index], currency="CZK", denomination=draw(st.sampled_from(NOTES)),
-            count=draw(st.integers(0, 5)),
-            status=draw(st.sampled_from([CassetteStatus.OK] * 4 + [CassetteStatus.INOPERATIVE]))))
-    return cassettes
-
-
-amounts = st.integers(1, 30).map(lambda k: k * 10000)
 wanted = st.dictionaries(st.sampled_from(NOTES), st.integers(0, 4), max_size=3)
 
 
