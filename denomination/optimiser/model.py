@@ -89,6 +89,8 @@ def clear_templates() -> None:
 
 @lru_cache(maxsize=TEMPLATES_KEPT)
 def _template(shapes: tuple[MixShape, ...]) -> _Template:
+    """Build the structure: note bounds from the note limit alone, the objective without
+    health (CP-SAT's flattened form is kept aside, so a request adds health to it)."""
     model = LeanCpModel()
     objective, mixes, health_weights = 0, [], []
     for shape in shapes:
