@@ -111,7 +111,7 @@ def overview(tid: str):
 @signed_in
 def replenish(tid: str):
     deps = current_deps()
-    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    terminal = staff.terminal(tid, uow=deps.unit_of_work())
     currency = default_catalogue().currency(terminal.currency)
     if request.method == "GET":
         return _replenish_page(terminal, forms.Form({}))
@@ -141,7 +141,7 @@ def _replenish_page(terminal, form: forms.Form):
 @signed_in
 def cassette(tid: str, cid: str):
     deps = current_deps()
-    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    terminal = staff.terminal(tid, uow=deps.unit_of_work())
     current = terminal.cassette(cid)
     if current is None:
         raise NotFound(f"no cassette {cid!r} in terminal {tid!r}")
@@ -196,7 +196,7 @@ def _cassette_page(terminal, current, form: forms.Form):
 @signed_in
 def journal(tid: str):
     deps = current_deps()
-    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    terminal = staff.terminal(tid, uow=deps.unit_of_work())
     filters = forms.journal_filters(request.args)
     page = None
     if not filters.errors:
@@ -212,7 +212,7 @@ def journal(tid: str):
 @signed_in
 def policy(tid: str):
     deps = current_deps()
-    terminal = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock).terminal
+    terminal = staff.terminal(tid, uow=deps.unit_of_work())
     currency = default_catalogue().currency(terminal.currency)
     may_change = g.console_key.role == Role.ADMIN
     if request.method == "GET":

@@ -56,6 +56,12 @@ def check_access(key: ApiKey, terminal_id: str) -> None:
         raise Forbidden("this key is not for that terminal", terminal=terminal_id)
 
 
+def terminal(terminal_id: str, *, uow: SqlUnitOfWork) -> Terminal:
+    """Return the terminal with its cassettes; raises NotFound."""
+    with uow:
+        return uow.terminals.get(terminal_id)
+
+
 def overview(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> Overview:
     """Return the terminal's cassettes with fill, warnings (`empty`, `low`, `inoperative`...)
     and a run-out estimate from the notes picked in the last DEMAND_WINDOW; raises NotFound."""
