@@ -72,7 +72,7 @@ def build_model(*wishes: MixData) -> MixModel:
                                           strict=True):
         for cassette in data.usable:
             index = notes[cassette.id].index
-            if cassette.count < min(data.max_notes, data.amount // cassette.denomination):
+            if cassette.count < _most_notes(data.amount, data.max_notes, cassette.denomination):
                 variables[index].domain[1] = cassette.count
             costs[index] += health_weight * data.health[cassette.id]
     objective = model.proto.objective
@@ -116,8 +116,8 @@ def _add_mix(model: cp_model.CpModel, shape: MixShape
     """
     step, limit = shape.step, shape.max_notes
     # notes[c]: how many notes cassette c gives; build_model lowers the bound to c's stock.
-    notes = [model.new_int_var(0, min(limit, shape.amount // denomination), f"notes[{cid}]")
-             for cid, denomination in shape.cassettes]
+    notes = [model.new_int_var(0, _most_notes(shape.amount, limit, denomination),
+                               f"notes[{cid}]") for cid, denomination in shape.cassettes]
     grouped: dict[int, list[cp_model.IntVar]] = {}
     for (_, denomination), var in zip(shape.cassettes, notes, strict=True):
         grouped.setdefault(denomination, []).append(var)
@@ -141,3 +141,9 @@ def _add_mix(model: cp_model.CpModel, shape: MixShape
     cost = LinearExpr.weighted_sum(notes, per_note) + wish_weight * wish
     return cost, {cid: var for (cid, _), var in zip(shape.cassettes, notes, strict=True)}, \
         health_weight
+
+
+def _most_notes(amount: int, max_notes: int, denomination: int) -> int:
+    """Return the bound a note variable has before stock: the note limit, or fewer when that
+    many notes would overpay."""
+    return min(max_notes, amount // denomination)
