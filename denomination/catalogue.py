@@ -29,6 +29,12 @@ class Currency:
         """Return `value` minor units as '2000 CZK'."""
         return format_amount(value, self.code, self.exponent)
 
+    def round_to_major(self, value: int) -> int:
+        """Return `value` minor units rounded half up to whole major units (still minor units):
+        11336650 CZK minor units -> 11336700."""
+        unit = 10 ** self.exponent
+        return (value + unit // 2) // unit * unit
+
     def face(self, value: int) -> str:
         """Return `value` minor units as printed on a note: 200000 -> '2000', 50 -> '0.5'."""
         return str(face_value(value, self.exponent))

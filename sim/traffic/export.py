@@ -90,8 +90,7 @@ def run_out_table(summaries: Sequence[Summary]) -> str:
 def _whole(currency: str):
     """Return a formatter of minor units rounded to whole major units ('113367 CZK')."""
     money = default_catalogue().currency(currency)
-    unit = 10 ** money.exponent
-    return lambda value: money.format((value + unit // 2) // unit * unit)
+    return lambda value: money.format(money.round_to_major(value))
 
 
 def _preference(preference) -> str:

@@ -204,5 +204,4 @@ def _advisor_section(options: list[LoadOption], result: StudyResult) -> str:
 
 def _money(value: int, currency: str) -> str:
     money = default_catalogue().currency(currency)
-    unit = 10 ** money.exponent
-    return f"{(value + unit // 2) // unit:,} {currency}"
+    return f"{money.round_to_major(value) // 10 ** money.exponent:,} {currency}"
