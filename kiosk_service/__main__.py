@@ -2,4 +2,4 @@
 
 from kiosk_service.cli import main
 
-main()
+main(prog_name="kiosk-service")

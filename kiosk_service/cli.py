@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from denomination.errors import CashmixError
 from kiosk_service.config import TERMINALS_DIR
 from kiosk_service.config_cli import config
 from kiosk_service.errors import TerminalConfigError
+from kiosk_service.listener import ListenError, bind_listener
 from kiosk_service.records import Role
 
 DEMO_TERMINAL = TERMINALS_DIR / "demo-czk.toml"
@@ -54,11 +57,13 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the API with waitress (the database must be migrated: `db upgrade`)."""
+    listener = _listen(host, port)
     app = _app()
     if not _deps(app).schema_ready():
         _deps(app).close()
+        listener.close()
         raise click.ClickException("the database is not migrated; run `kiosk-service db upgrade`")
-    _serve(app, host, port, threads)
+    _serve(app, listener, host, threads)
 
 
 @main.group()
@@ -135,17 +140,40 @@ def create(role: str, terminal: str | None, label: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data-dir", default=None, type=click.Path(file_okay=False),
-              help="Where the demo database goes (default: a new temporary folder).")
+              help="Where the demo database goes (default: a new temporary folder, removed "
+                   "when the demo stops).")
 def demo(host: str, port: int, data_dir: str | None) -> None:
     """Run the demo: an empty SQLite database, the demo CZK terminal on the simulator, keys
     printed at start-up."""
+    listener = _listen(host, port)
+    try:
+        with _demo_folder(data_dir) as folder:
+            _demo(folder, listener, host, port)
+    finally:
+        listener.close()
+
+
+@contextmanager
+def _demo_folder(data_dir: str | None) -> Iterator[Path]:
+    """Yield the demo's folder; a temporary one is removed afterwards, database and all."""
+    if data_dir:
+        folder = Path(data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cashmix-demo-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _demo(folder: Path, listener: socket.socket, host: str, port: int) -> None:
     from kiosk_service.persistence.migrate import upgrade_database
     from kiosk_service.services.keys import create_key
     from kiosk_service.services.terminals import import_terminal
     from kiosk_service.terminal_files import load_terminal_file
 
-    folder = Path(data_dir or tempfile.mkdtemp(prefix="cashmix-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
     database = folder / "cashmix.sqlite"
     database.unlink(missing_ok=True)
     os.environ.setdefault(DEMO_SECRET_ENV, DEMO_SECRET)
@@ -160,7 +188,7 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
               for role in (Role.KIOSK, Role.STAFF, Role.ADMIN)}
     # Demo only: the kiosk page hands this key to the browser (see kiosk_page).
     app.config["KIOSK_DEMO_KEY"] = issued[Role.KIOSK]
-    base = f"http://{host}:{port}"
+    base = f"http://{host}:{listener.getsockname()[1]}"
     click.echo(f"Cashmix demo: terminal {terminal.id} ({terminal.currency}) on "
                f"{deps.devices.url_for(terminal)}; database {database}")
     for role, key in issued.items():
@@ -175,10 +203,18 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
                "'{\"amount\": {\"value\": 350000, \"currency\": \"CZK\"}, "
                "\"preference\": {\"kind\": \"mixed\"}}' "
                f"{base}/api/v1/terminals/{terminal.id}/quotes")
-    _serve(app, host, port, 8)
+    _serve(app, listener, host, 8)
 
 
-def _serve(app, host: str, port: int, threads: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the port before anything is built or printed; a taken port is one line, exit 1."""
+    try:
+        return bind_listener(host, port)
+    except ListenError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _serve(app, listener: socket.socket, host: str, threads: int) -> None:
     from waitress import create_server
 
     # Everything loaded so far lives as long as the process: keep it out of the collector's
@@ -186,7 +222,7 @@ def _serve(app, host: str, port: int, threads: int) -> None:
     gc.collect()
     gc.freeze()
 
-    server = create_server(app, host=host, port=port, threads=threads)
+    server = create_server(app, sockets=[listener], threads=threads)
     click.echo(f"serving on http://{host}:{server.effective_port}", err=True)
     try:
         server.run()
