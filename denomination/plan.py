@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from denomination.preferences import Preference
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -22,7 +24,8 @@ class Plan:
 
     `by_cassette` maps cassette id -> notes (no zero entries), `by_denomination` maps minor units
     -> notes. `exact` is True when the customer's wish was met; otherwise `reasons` say why not.
-    `options` holds the menu of labelled alternatives for an `options` request.
+    `options` holds the menu of labelled alternatives for an `options` request; `preference`
+    is the wish this mix answers (for an option of a menu, the wish that produced it).
     """
 
     amount: int
@@ -34,6 +37,7 @@ class Plan:
     reasons: tuple[Reason, ...] = ()
     label: str | None = None
     options: tuple[Plan, ...] = field(default=())
+    preference: Preference | None = None
 
     @property
     def notes(self) -> int:

@@ -75,7 +75,7 @@ def _interpret(data: MixData, counts: Mapping[str, int]) -> Plan:
     plan = Plan.from_counts(data.amount, data.currency.code, str(data.preference.kind), counts,
                             {c.id: c.denomination for c in data.usable})
     exact, reasons = assess(data, plan.by_denomination, optimal=True)
-    return replace(plan, exact=exact, reasons=reasons)
+    return replace(plan, exact=exact, reasons=reasons, preference=data.preference)
 
 
 def _options(data: MixData, parameters: Mapping[str, Any] | None) -> Plan:

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from denomination.errors import InvalidRequest
 from denomination.money import Amount
 from denomination.preferences import PREFERENCE_KINDS, Preference
+from kiosk_service.persistence.codecs import preference_to_json
 
 DENOMINATION_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,12}$",
                                                           error="must be a denomination in "
@@ -82,9 +83,20 @@ class PlanSchema(Schema):
         "type": "array", "items": {"type": "object"}})
     by_cassette = fields.Dict(keys=fields.String(), values=fields.Integer())
     reasons = fields.List(fields.Nested(ReasonSchema))
+    preference = fields.Method("preference_body", metadata={
+        "type": "object", "nullable": True, "example": {"kind": "bounds", "exclude": [200000]},
+        "description": "The wish this mix answers, in the request's `preference` format: for "
+                       "an option of a menu, the wish that produced it (`no_200000` is "
+                       "`{\"kind\": \"bounds\", \"exclude\": [200000]}`, `smallest` is "
+                       "`{\"kind\": \"small\", \"max_notes\": <note limit>}`). A kiosk "
+                       "that showed options as previews (`hold: false`) asks for the picked "
+                       "one's preference to hold it."})
 
     def denominations(self, plan: Any) -> list[dict[str, int]]:
         return [{"denomination": d, "count": n} for d, n in plan.by_denomination.items()]
+
+    def preference_body(self, plan: Any) -> dict[str, Any] | None:
+        return None if plan.preference is None else preference_to_json(plan.preference)
 
 
 class CassetteSchema(Schema):

@@ -21,6 +21,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "exact": plan.exact, "label": plan.label,
         "reasons": [{"code": r.code, "message": r.message, "denomination": r.denomination,
                      "cassette": r.cassette} for r in plan.reasons],
+        "preference": None if plan.preference is None else preference_to_json(plan.preference),
     }
 
 
@@ -28,7 +29,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
     """Rebuild a plan from its JSON form."""
     return Plan(data["amount"], data["currency"], data["kind"], dict(data["by_cassette"]),
                 {int(d): n for d, n in data["by_denomination"].items()}, data["exact"],
-                tuple(Reason(**r) for r in data["reasons"]), data.get("label"))
+                tuple(Reason(**r) for r in data["reasons"]), data.get("label"),
+                preference=Preference.from_mapping(data["preference"])
+                if data.get("preference") else None)
 
 
 def preference_to_json(preference: Preference) -> dict[str, Any]:
@@ -38,10 +41,12 @@ def preference_to_json(preference: Preference) -> dict[str, Any]:
         data["max_notes"] = preference.note_budget
     if preference.kind == PreferenceKind.COUNTS:
         data["counts"] = {str(d): n for d, n in preference.counts}
-    if preference.kind == PreferenceKind.BOUNDS:
-        data["min"] = {str(d): n for d, n in preference.minimum}
-        data["max"] = {str(d): n for d, n in preference.maximum}
-        data["exclude"] = list(preference.exclude)
+    if preference.kind == PreferenceKind.BOUNDS:     # only the bounds the wish sets
+        for key, bounds in (("min", preference.minimum), ("max", preference.maximum)):
+            if bounds:
+                data[key] = {str(d): n for d, n in bounds}
+        if preference.exclude:
+            data["exclude"] = list(preference.exclude)
     return data
 
 
