@@ -14,12 +14,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from denomination.errors import CashmixError
 from kiosk_service.hardware.clock import ManualClock, SystemClock
 from sim.report import print_report
 from sim.runner import run_scenario
-from sim.scenario import load_scenario
+from sim.scenario import ScenarioError, load_scenario
 from sim.traffic.cli import add_traffic_command, run_traffic
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -44,25 +45,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in sorted(SCENARIOS.glob("*.toml")):
             print(path.stem)
         return EXIT_OK
+    path = _find(args.scenario)
+    if path is None:
+        print(f"kiosk-sim: there is no scenario {args.scenario}: no such file, and no shipped "
+              "scenario of that name (`kiosk-sim list` names them).", file=sys.stderr)
+        return EXIT_BAD_SCENARIO
     try:
-        scenario = load_scenario(_find(args.scenario))
+        scenario = load_scenario(path)
         clock = SystemClock() if args.real_time else ManualClock()
         report = run_scenario(scenario, clock=clock)
+    except ScenarioError as error:
+        _print_problems(error, sys.stderr)
+        return EXIT_BAD_SCENARIO
     except CashmixError as error:
-        print(f"kiosk-sim: {error.code}: {error.message}", file=sys.stderr)
-        for place, problems in (error.details.get("errors") or {}).items():
-            for problem in problems:
-                print(f"  {place}: {problem}", file=sys.stderr)
+        print(f"kiosk-sim: {error.message}", file=sys.stderr)
         return EXIT_BAD_SCENARIO
     print_report(report, sys.stdout)
     return EXIT_OK if report.ok else EXIT_UNACCOUNTED
 
 
-def _find(name: str) -> Path:
+def _find(name: str) -> Path | None:
+    """A path as given when it exists or looks like one, else the shipped scenario `name`."""
     path = Path(name)
-    if path.exists() or path.suffix:
+    if path.exists() or len(path.parts) > 1:
         return path
-    return SCENARIOS / f"{name}.toml"
+    shipped = SCENARIOS / path.with_suffix(".toml").name
+    return shipped if shipped.exists() else None
+
+
+def _print_problems(error: ScenarioError, out: TextIO) -> None:
+    """The message, then one `file:line: place: problem` line per problem, in file order."""
+    print(f"kiosk-sim: {error.message}", file=out)
+    for line, place, problem in error.located():
+        where = f"{error.path}:{line}" if line else error.path
+        print(f"{where}: {place}: {problem}", file=out)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from denomination.catalogue import default_catalogue
-from denomination.money import face_value
-from sim.machine import Note
+from kiosk_service.formatting import format_money
 from sim.runner import RunReport
 
 _PLACES = ("cassettes", "stack", "transport", "reject_bin", "retract_bin", "taken")
@@ -16,10 +15,10 @@ _PLACES = ("cassettes", "stack", "transport", "reject_bin", "retract_bin", "take
 def print_report(report: RunReport, out: TextIO) -> None:
     """Write the three tables and the verdict of `report` to `out`."""
     scenario = report.scenario
-    exponent = default_catalogue().currency(scenario.currency).exponent
+    currency = default_catalogue().currency(scenario.currency)
 
     def money(value: int) -> str:
-        return format(face_value(value, exponent), "f")
+        return format_money(value, currency)
 
     out.write(f"Scenario: {scenario.name} ({scenario.currency})\n")
     if scenario.description:
@@ -27,7 +26,8 @@ def print_report(report: RunReport, out: TextIO) -> None:
     out.write(f"  device: {scenario.url()}\n\n")
     rows = [[str(o.number), money(o.withdrawal.amount),
              (o.withdrawal.preference or {}).get("kind", "fewest"),
-             " ".join(f"{money(d)}x{n}" for d, n in o.plan.items()) or "-",
+             " + ".join(money(d) if n == 1 else f"{n} x {money(d)}"
+                        for d, n in o.plan.items() if n) or "-",
              o.ending, money(o.taken), str(o.rejected), str(o.retracted),
              ", ".join(o.events) or "-"] for o in report.outcomes]
     _table(out, ["#", "amount", "wish", "plan", "outcome", "taken", "rejected", "retracted",
@@ -48,23 +48,19 @@ def print_report(report: RunReport, out: TextIO) -> None:
     _table(out, ["note", "loaded", *_PLACES, "unaccounted"], rows)
     out.write(f"\nsimulated time: {report.elapsed}\n")
     for note, gap in report.mismatch.items():
-        out.write(f"count mismatch not yet found by the device: {_note(note, money)} "
+        out.write(f"count mismatch not yet found by the device: {money(note[1])} notes, "
                   f"{gap:+d} notes against the declared count\n")
     if report.ok:
         out.write("OK: every note is accounted for.\n")
     else:
         for place, gaps in report.unaccounted.items():
             for note, gap in gaps.items():
-                out.write(f"UNACCOUNTED: {place} {_note(note, money)}: {gap:+d} notes "
+                out.write(f"UNACCOUNTED: {place} {money(note[1])}: {gap:+d} notes "
                           "against the driver's reports\n")
 
 
 def _physical(report: RunReport, cassette_id: str) -> str:
     return str(report.cassette_notes.get(cassette_id, "?"))
-
-
-def _note(note: Note, money) -> str:
-    return f"{money(note[1])} {note[0]}"
 
 
 def _table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

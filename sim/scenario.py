@@ -20,8 +20,11 @@
 
     [[withdrawals]]
     amount = 3500             # face value
-    preference = { kind = "small" }   # optional, default fewest
+    preference = { kind = "counts", counts = { "500" = 5, "200" = 5 } }  # notes by face value
     repeat = 3                # optional, default 1
+
+Every amount and note is a face value as printed, as in the terminal files; sim/scenarios/README.md
+describes the format. Validation lists every problem at once; `load_scenario` adds each one's line.
 """
 
 from __future__ import annotations
@@ -34,11 +37,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from denomination.cassettes import Cassette
-from denomination.catalogue import default_catalogue
-from denomination.errors import CashmixError, InvalidAmount, UnknownCurrency
+from denomination.catalogue import Currency, default_catalogue
+from denomination.errors import CashmixError, InvalidAmount, InvalidRequest, UnknownCurrency
 from denomination.money import minor_units
+from denomination.preferences import Preference
+from kiosk_service.formatting import format_money
 from sim.faults import FaultPlan
+from sim.toml_lines import key_lines, line_of
 
+#: The widest exponent a catalogue allows: face values of an unknown currency are read with it,
+#: so their syntax is still checked.
+UNKNOWN_EXPONENT = 4
 #: Seconds a customer has to take the notes unless the scenario says otherwise.
 DEFAULT_TAKE_TIMEOUT = 30.0
 
@@ -49,13 +58,21 @@ _WITHDRAWAL = {"amount", "preference", "repeat"}
 
 
 class ScenarioError(CashmixError):
-    """A scenario file that cannot be run; `errors` lists every problem, keyed by place."""
+    """A scenario file that cannot be run; `errors` lists every problem, keyed by place, and
+    `lines` gives a place's line in `path` where the file says it."""
 
     code = "invalid_scenario"
 
-    def __init__(self, message: str, errors: dict[str, list[str]]):
+    def __init__(self, message: str, errors: dict[str, list[str]], *, path: str | None = None,
+                 lines: Mapping[str, int] | None = None):
         super().__init__(message, errors=errors)
-        self.errors = errors
+        self.errors, self.path, self.lines = errors, path, dict(lines or {})
+
+    def located(self) -> list[tuple[int | None, str, str]]:
+        """Return (line or None, place, problem) for every problem, in file order."""
+        found = [(self.lines.get(place), place, problem)
+                 for place, problems in self.errors.items() for problem in problems]
+        return sorted(found, key=lambda row: (row[0] is None, row[0] or 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +109,23 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError listing every problem."""
+    """Read and validate a scenario file; raises ScenarioError listing every problem with its
+    line (a file that cannot be read or is not TOML is one problem, said in the message)."""
     try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ScenarioError(f"cannot read {path}: {error}", {"file": [str(error)]}) from error
-    return parse_scenario(data, default_name=Path(path).stem)
+        text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as error:
+        raise ScenarioError(f"Cannot read {path}: {error.strerror or error}.", {},
+                            path=str(path)) from error
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"{path} is not a TOML file: {error}.", {}, path=str(path)) from error
+    try:
+        return parse_scenario(data, default_name=Path(path).stem)
+    except ScenarioError as error:
+        lines = key_lines(text)
+        located = {place: line_of(lines, place.removeprefix("scenario.")) for place in error.errors}
+        raise ScenarioError(_summary(str(path), error.errors), error.errors, path=str(path),
+                            lines={p: n for p, n in located.items() if n is not None}) from None
 
 
 def parse_scenario(data: Mapping[str, Any], *, default_name: str = "scenario") -> Scenario:
@@ -106,24 +133,16 @@ def parse_scenario(data: Mapping[str, Any], *, default_name: str = "scenario") -
     problems: dict[str, list[str]] = {}
     _unknown(data, _TOP, "scenario", problems)
     currency = data.get("currency", "CZK")
-    exponent = 0
+    known: Currency | None = None
     try:
-        exponent = default_catalogue().currency(currency).exponent
+        known = default_catalogue().currency(currency)
     except UnknownCurrency as error:
         problems.setdefault("currency", []).append(error.message)
     device = _table(data.get("device", {}), "device", problems)
     _unknown(device, _DEVICE, "device", problems)
-    faults = device.get("faults", [])
-    faults = [faults] if isinstance(faults, str) else faults
-    if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
-        problems.setdefault("device.faults", []).append("must be a list of fault strings")
-        faults = []
-    try:
-        FaultPlan.parse(",".join(faults))
-    except ValueError as error:
-        problems.setdefault("device.faults", []).append(str(error))
-    cassettes, true_counts = _cassettes(data.get("cassettes"), currency, exponent, problems)
-    withdrawals = _withdrawals(data.get("withdrawals"), exponent, problems)
+    cassettes, true_counts = _cassettes(data.get("cassettes"), known, problems)
+    faults = _faults(device.get("faults", []), _declared_ids(data.get("cassettes")), problems)
+    withdrawals = _withdrawals(data.get("withdrawals"), known, problems)
     settings = {
         "seed": _number(device, "seed", 0, problems, integer=True),
         "max_notes": _number(device, "max_notes", 40, problems, integer=True, minimum=1),
@@ -131,13 +150,44 @@ def parse_scenario(data: Mapping[str, Any], *, default_name: str = "scenario") -
         "take_after": float(_number(device, "take_after", 2.0, problems)),
     }
     if problems:
-        raise ScenarioError("the scenario is invalid", problems)
+        raise ScenarioError(_summary("The scenario", problems), problems)
     return Scenario(str(data.get("name", default_name)), currency, cassettes, true_counts,
                     withdrawals, faults=tuple(faults), description=str(data.get("description", "")),
                     **settings)
 
 
-def _cassettes(raw: Any, currency: str, exponent: int,
+def _summary(what: str, problems: dict[str, list[str]]) -> str:
+    count = sum(len(found) for found in problems.values())
+    return f"{what} has {count} problem{'s' if count > 1 else ''}; nothing was run."
+
+
+def _declared_ids(raw: Any) -> list[str]:
+    """Every cassette id the file declares, valid cassette or not (faults may name it)."""
+    entries = raw if isinstance(raw, list) else []
+    return [e["id"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("id"), str)]
+
+
+def _faults(raw: Any, cassette_ids: list[str], problems: dict[str, list[str]]) -> list[str]:
+    """Check each fault's syntax and that the cassette it names exists."""
+    faults = [raw] if isinstance(raw, str) else raw
+    if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
+        problems.setdefault("device.faults", []).append("must be a list of fault strings")
+        return []
+    for entry in faults:
+        try:
+            plan = FaultPlan.parse(entry)
+        except ValueError as error:
+            problems.setdefault("device.faults", []).append(str(error))
+            continue
+        for fault in plan.faults:
+            if fault.cassette is not None and fault.cassette not in cassette_ids:
+                problems.setdefault("device.faults", []).append(
+                    f"{entry} names cassette {fault.cassette}, which this scenario does not "
+                    f"have; its cassettes are {', '.join(cassette_ids) or 'none'}")
+    return faults
+
+
+def _cassettes(raw: Any, currency: Currency | None,
                problems: dict[str, list[str]]) -> tuple[tuple[Cassette, ...], dict[str, int]]:
     if not isinstance(raw, list) or not raw:
         problems.setdefault("cassettes", []).append("need at least one [[cassettes]] table")
@@ -150,27 +200,29 @@ def _cassettes(raw: Any, currency: str, exponent: int,
         cassette_id = entry.get("id")
         if not isinstance(cassette_id, str) or not cassette_id:
             problems.setdefault(f"{where}.id", []).append("required, a non-empty string")
-        if cassette_id in {c.id for c in cassettes}:
-            problems.setdefault(f"{where}.id", []).append(f"{cassette_id!r} is used twice")
-        denomination = _money(entry.get("denomination"), exponent, f"{where}.denomination",
-                              problems)
+        elif cassette_id in _declared_ids(raw[:index]):
+            problems.setdefault(f"{where}.id", []).append(f"{cassette_id} is used twice")
+        denomination = _note(entry.get("denomination"), currency, f"{where}.denomination",
+                             problems)
+        if "count" not in entry:
+            problems.setdefault(f"{where}.count", []).append("required")
         count = _number(entry, "count", None, problems, integer=True, where=where)
         capacity = _number(entry, "capacity", None, problems, integer=True, where=where)
         low = _number(entry, "low_threshold", 0, problems, integer=True, where=where)
         true_count = _number(entry, "true_count", None, problems, integer=True, where=where)
-        if count is None:
-            problems.setdefault(f"{where}.count", []).append("required")
-        elif capacity is not None and count > capacity:
-            problems.setdefault(f"{where}.count", []).append(f"over the capacity {capacity}")
-        if isinstance(cassette_id, str) and denomination and count is not None:
-            cassettes.append(Cassette(cassette_id, currency, denomination, count,
+        for key, notes in (("count", count), ("true_count", true_count)):
+            if notes is not None and capacity is not None and notes > capacity:
+                problems.setdefault(f"{where}.{key}", []).append(
+                    f"{notes} notes do not fit: the capacity is {capacity}")
+        if isinstance(cassette_id, str) and currency and denomination and count is not None:
+            cassettes.append(Cassette(cassette_id, currency.code, denomination, count,
                                       capacity=capacity, low_threshold=low))
             if true_count is not None:
                 true_counts[cassette_id] = true_count
     return tuple(cassettes), true_counts
 
 
-def _withdrawals(raw: Any, exponent: int,
+def _withdrawals(raw: Any, currency: Currency | None,
                  problems: dict[str, list[str]]) -> tuple[Withdrawal, ...]:
     if not isinstance(raw, list) or not raw:
         problems.setdefault("withdrawals", []).append("need at least one [[withdrawals]] table")
@@ -180,25 +232,68 @@ def _withdrawals(raw: Any, exponent: int,
         where = f"withdrawals[{index}]"
         entry = _table(entry, where, problems)
         _unknown(entry, _WITHDRAWAL, where, problems)
-        amount = _money(entry.get("amount"), exponent, f"{where}.amount", problems)
-        preference = entry.get("preference")
-        if preference is not None and not isinstance(preference, Mapping):
-            problems.setdefault(f"{where}.preference", []).append("must be a table with a kind")
-            preference = None
+        amount = _money(entry.get("amount"), currency, f"{where}.amount", problems)
+        preference = _preference(entry.get("preference"), currency, f"{where}.preference",
+                                 problems)
         repeat = _number(entry, "repeat", 1, problems, integer=True, minimum=1, where=where)
         if amount:
             withdrawals.extend([Withdrawal(amount, preference)] * (repeat or 1))
     return tuple(withdrawals)
 
 
-def _money(raw: Any, exponent: int, where: str, problems: dict[str, list[str]]) -> int | None:
+def _preference(raw: Any, currency: Currency | None, where: str,
+                problems: dict[str, list[str]]) -> dict[str, Any] | None:
+    """Check a wish as plan_mix will; return it with notes in minor units, as plan_mix takes
+    them (the file names notes by face value: `counts = { "200" = 10 }`, `exclude = [2000]`)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.setdefault(where, []).append("must be a table with a kind")
+        return None
+    converted = dict(raw)
+    for key in ("counts", "min", "max"):
+        if isinstance(raw.get(key), Mapping) and currency:
+            notes = {face: _note(face, currency, f"{where}.{key}", problems) for face in raw[key]}
+            converted[key] = {note: raw[key][face] for face, note in notes.items() if note}
+    if isinstance(raw.get("exclude"), list) and currency:
+        notes = (_note(face, currency, f"{where}.exclude", problems) for face in raw["exclude"])
+        converted["exclude"] = [note for note in notes if note]
+    try:
+        Preference.from_mapping(converted)
+    except InvalidRequest as error:
+        for place, found in error.errors.items():
+            target = f"{where}{place.removeprefix('preference')}"
+            problems.setdefault(target, []).extend(found)
+        return None
+    return converted
+
+
+def _note(raw: Any, currency: Currency | None, where: str,
+          problems: dict[str, list[str]]) -> int | None:
+    """A note's face value as printed -> minor units, when the currency has such a note."""
+    value = _money(raw, currency, where, problems)
+    if value is None or currency is None or value in currency.notes:
+        return value
+    faces = [currency.face(note) for note in currency.notes]
+    problem = (f"there is no {format_money(value, currency)} note; {currency.code} notes are "
+               f"{', '.join(faces[:-1])} and {faces[-1]} (face values, as printed)")
+    if str(raw).isdigit() and int(raw) in currency.notes:
+        problem += f"; {raw} looks like minor units: write {currency.face(int(raw))}"
+    problems.setdefault(where, []).append(problem)
+    return None
+
+
+def _money(raw: Any, currency: Currency | None, where: str,
+           problems: dict[str, list[str]]) -> int | None:
     if raw is None:
         problems.setdefault(where, []).append("required")
         return None
-    try:
-        value = minor_units(raw, exponent)
+    try:                                         # unknown currency: still check the syntax
+        value = minor_units(raw, currency.exponent if currency else UNKNOWN_EXPONENT)
     except InvalidAmount as error:
         problems.setdefault(where, []).append(error.message)
+        return None
+    if currency is None:                         # the currency's own problem says the rest
         return None
     if value <= 0:
         problems.setdefault(where, []).append("must be positive")
