@@ -99,8 +99,8 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
             "CASHMIX_LOG_LEVEL": "WARNING",
             "CASHMIX_DISPENSERS": '{"demo-czk" = "sim://?seed=1&pace=0"}'}
-    command = shutil.which("kiosk-service")
-    argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
+    # This interpreter's copy, not whatever `kiosk-service` PATH finds first.
+    argv = [sys.executable, "-m", "kiosk_service"]
     with open(log, "wb") as out:
         server = subprocess.Popen(
             argv + ["serve", "--port", str(port), "--threads", str(SERVER_THREADS)],

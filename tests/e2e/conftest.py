@@ -62,8 +62,8 @@ class Server:
 
     def start(self, **extra_env: str) -> Http:
         self.port = free_port()
-        command = shutil.which("kiosk-service")
-        argv = [command] if command else [sys.executable, "-m", "kiosk_service"]
+        # This interpreter's copy, not whatever `kiosk-service` PATH finds first.
+        argv = [sys.executable, "-m", "kiosk_service"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 argv + ["serve", "--port", str(self.port)], env=self.env | extra_env,
