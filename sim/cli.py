@@ -4,6 +4,8 @@
     kiosk-sim run jam --real-time                 # a shipped scenario, at a real dispenser's pace
     kiosk-sim list                                # the shipped scenarios
     kiosk-sim traffic --terminal config/terminals/demo-czk.toml --days 30 --out report/
+    kiosk-sim plan --terminal config/demand/typical-czk-atm.toml --out plan/ --jobs 2
+    kiosk-sim xfs4iot --terminal config/terminals/demo-czk.toml --take-after 2  # XFS4IoT device
 
 Exit status: 0 when every note is accounted for, 1 when a note is not, 2 for a bad scenario.
 """
@@ -22,6 +24,8 @@ from sim.report import print_report
 from sim.runner import run_scenario
 from sim.scenario import ScenarioError, load_scenario
 from sim.traffic.cli import add_traffic_command, run_traffic
+from sim.traffic.plan_cli import add_plan_command, run_plan_command
+from sim.xfs4iot.cli import add_xfs4iot_command, run_xfs4iot
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
@@ -38,9 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="take as long as a real dispenser (default: instant, simulated time)")
     commands.add_parser("list", help="list the shipped scenarios")
     add_traffic_command(commands)
+    add_plan_command(commands)
+    add_xfs4iot_command(commands)
     args = parser.parse_args(argv)
     if args.command == "traffic":
         return run_traffic(args)
+    if args.command == "plan":
+        return run_plan_command(args)
+    if args.command == "xfs4iot":
+        return run_xfs4iot(args)
     if args.command == "list":
         for path in sorted(SCENARIOS.glob("*.toml")):
             print(path.stem)

@@ -118,23 +118,177 @@ class PowerFailure(HardwareError):
     code = "power_failure"
 
 
-#: XFS4IoT errorCode / completionCode -> our error class (and so its code). One table.
+class ConfigurationMismatch(DispenserError):
+    """The device's units disagree with the terminal file (currency, denomination, missing
+    unit): refused when the device is opened, so no wrong note is ever dispensed."""
+
+    code = "configuration_mismatch"
+
+
+class DeviceUnreachable(DispenserError):
+    """The driver cannot reach the device (connection refused or lost and not regained)."""
+
+    code = "device_unreachable"
+
+
+class CommandTimeout(DispenserError):
+    """The device did not complete a command within its timeout (XFS4IoT `timeOut`)."""
+
+    code = "time_out"
+
+
+class Canceled(DispenserError):
+    """The command was cancelled (XFS4IoT `canceled`)."""
+
+    code = "canceled"
+
+
+class UnsupportedCommand(DispenserError):
+    """The device does not support a command or its version (XFS4IoT `unsupportedCommand`)."""
+
+    code = "unsupported_command"
+
+
+class InvalidData(DispenserError):
+    """The device found the command malformed or its data unusable (XFS4IoT `invalidData`,
+    `invalidCommand`, `unsupportedData` and the command codes of the same meaning)."""
+
+    code = "invalid_data"
+
+
+class InternalError(DispenserError):
+    """The device's service failed internally (XFS4IoT `internalError`)."""
+
+    code = "internal_error"
+
+
+class AuthorisationRequired(DispenserError):
+    """The device wants end-to-end security this driver does not give (a token or nonce)."""
+
+    code = "authorisation_required"
+
+
+class FraudAttempt(DispenserError):
+    """The device detected a fraud attempt (XFS4IoT `fraudAttempt`)."""
+
+    code = "fraud_attempt"
+
+
+class UserError(DispenserError):
+    """A person is in the way of the device (XFS4IoT `userError`)."""
+
+    code = "user_error"
+
+
+class DeviceBusy(DispenserError):
+    """The device refused more requests for now (acknowledge `tooManyRequests`)."""
+
+    code = "device_busy"
+
+
+class ExchangeActive(DispenserError):
+    """Staff are exchanging cassettes (XFS4IoT `exchangeActive`): no dispensing until done."""
+
+    code = "exchange_active"
+
+
+class ShutterOpen(DispenserError):
+    """The shutter is open where it must be closed (XFS4IoT `shutterOpen`,
+    `shutterNotClosed`)."""
+
+    code = "shutter_open"
+
+
+class SafeDoorOpen(DispenserError):
+    """The safe door is open (XFS4IoT `safeDoorOpen`)."""
+
+    code = "safe_door_open"
+
+
+class PresentError(DispenserError):
+    """Presenting failed with the notes' whereabouts in doubt (XFS4IoT `presentErrorItems`,
+    `presentErrorUnknown`): status() says where they are."""
+
+    code = "present_error"
+
+
+class RetractError(DispenserError):
+    """A retract did not finish (XFS4IoT `incompleteRetract`, `foreignItemsDetected`, ...)."""
+
+    code = "retract_error"
+
+
+#: XFS4IoT completionCode / errorCode / acknowledge status -> our error class (and so its
+#: code). The one table: every code of the 2021-1 and 2024-3 messages the drivers use.
 XFS_ERRORS: dict[str, type[DispenserError]] = {
+    # completion codes
+    "canceled": Canceled,
+    "deviceNotReady": DeviceNotReady,
+    "hardwareError": HardwareError,
+    "internalError": InternalError,
+    "invalidCommand": InvalidData,
+    "invalidRequestID": InvalidData,
+    "timeOut": CommandTimeout,
+    "unsupportedCommand": UnsupportedCommand,
+    "invalidData": InvalidData,
+    "userError": UserError,
+    "unsupportedData": InvalidData,
+    "fraudAttempt": FraudAttempt,
+    "sequenceError": SequenceError,
+    "authorizationRequired": AuthorisationRequired,
+    "authorisationRequired": AuthorisationRequired,
+    "noCommandNonce": AuthorisationRequired,
+    "invalidToken": AuthorisationRequired,
+    "invalidTokenNonce": AuthorisationRequired,
+    "invalidTokenHMAC": AuthorisationRequired,
+    "invalidTokenFormat": AuthorisationRequired,
+    "invalidTokenKeyNoValue": AuthorisationRequired,
+    "notEnoughSpace": CashUnitError,
+    # acknowledge statuses
+    "invalidMessage": InvalidData,
+    "tooManyRequests": DeviceBusy,
+    # command error codes: Dispense, Present, Reject, GetPresentStatus, Retract, Reset,
+    # SetStorage
     "notDispensable": NotDispensableByDevice,
     "invalidDenomination": InvalidDenomination,
+    "invalidCurrency": InvalidDenomination,
     "tooManyItems": TooManyItems,
     "cashUnitError": CashUnitError,
+    "invalidCashUnit": CashUnitError,
+    "storageUnitError": CashUnitError,
     "itemsLeft": ItemsLeft,
+    "positionNotEmpty": ItemsLeft,
     "noItems": NoItems,
+    "presentErrorNoItems": NoItems,
     "shutterNotOpen": ShutterNotOpen,
+    "shutterOpen": ShutterOpen,
+    "shutterNotClosed": ShutterOpen,
     "itemsTaken": ItemsTaken,
     "invalidUnit": InvalidUnit,
-    "deviceNotReady": DeviceNotReady,
-    "sequenceError": SequenceError,
-    "hardwareError": HardwareError,
+    "noExchangeActive": InvalidUnit,
+    "exchangeActive": ExchangeActive,
+    "safeDoorOpen": SafeDoorOpen,
+    "presentErrorItems": PresentError,
+    "presentErrorUnknown": PresentError,
+    "incompleteRetract": RetractError,
+    "foreignItemsDetected": RetractError,
+    "invalidRetractPosition": InvalidData,
+    "notRetractArea": InvalidData,
+    "unsupportedPosition": InvalidData,
+    "invalidTellerID": InvalidData,
+    "invalidMixNumber": InvalidData,
+    "noCurrencyMix": InvalidData,
+    "noCashBoxPresent": InvalidData,
+    "amountNotInMixTable": InvalidData,
 }
+
+#: Our error class -> the XFS4IoT code a device sends for it (the simulator endpoint's answer).
+XFS_CODE_OF: dict[type[DispenserError], str] = {}
+for _name, _cls in XFS_ERRORS.items():
+    XFS_CODE_OF.setdefault(_cls, _name)
 
 #: Every error code a dispenser may raise, for documentation and the service's error mapping.
 ERROR_CODES: tuple[str, ...] = tuple(sorted(
     {cls.code for cls in XFS_ERRORS.values()}
-    | {DispenserError.code, DriverURLError.code, PowerFailure.code}))
+    | {DispenserError.code, DriverURLError.code, PowerFailure.code,
+       ConfigurationMismatch.code, DeviceUnreachable.code}))

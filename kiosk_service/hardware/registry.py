@@ -35,17 +35,19 @@ def open_dispenser(url: str, **dependencies: Any) -> Dispenser:
     return drivers[scheme].load().from_url(url, **dependencies)
 
 
-def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]]) -> dict[str, Any]:
+def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]], *,
+                location: bool = False) -> dict[str, Any]:
     """Return the URL's query options converted by `allowed` (name -> converter).
 
     For drivers: every problem is collected and raised at once as DriverURLError
     (`invalid_driver_url`) with `errors` mapping each option to its problems and `allowed`
     listing the option names; the message for an unknown option names the allowed ones too.
-    A converter signals a bad value by raising ValueError.
+    A converter signals a bad value by raising ValueError. With `location` the URL may name a
+    host, port and path (a networked device); without, only options are allowed.
     """
     parts = urlsplit(url)
     problems: dict[str, list[str]] = {}
-    if parts.netloc or parts.path not in ("", "/"):
+    if not location and (parts.netloc or parts.path not in ("", "/")):
         problems["url"] = ["options go in the query string, e.g. sim://?seed=7"]
     options: dict[str, Any] = {}
     for name, raw in parse_qsl(parts.query, keep_blank_values=True):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 
 from kiosk_service.devices import DispenserPool
-from kiosk_service.hardware import DeviceState, ItemsTaken, NoItems, OutputPosition
 from kiosk_service.hardware.clock import Clock
+from kiosk_service.hardware.cycle import bring_to_idle
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import Dispense
 from kiosk_service.services.dispenses import finish
@@ -68,17 +67,7 @@ def recover_terminal(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock,
     settled = []
     with device.lock:
         driver = device.driver
-        if driver.status().device != DeviceState.ONLINE:
-            driver.reset()
-        position = driver.status().position
-        if position == OutputPosition.STACKED:
-            driver.reject()
-        elif position == OutputPosition.PRESENTED:
-            with contextlib.suppress(ItemsTaken, NoItems):
-                driver.retract()
-        elif position == OutputPosition.TAKEN:
-            with contextlib.suppress(NoItems):
-                driver.wait_for_take(0, retract_on_timeout=False)
+        bring_to_idle(driver)
         status = driver.status()
         for dispense in in_flight:
             settled.append(finish(terminal_id, dispense.id, status, error="recovered",

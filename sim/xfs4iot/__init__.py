@@ -1,0 +1,1 @@
+"""XFS4IoT endpoint of the simulated dispenser (`kiosk-sim xfs4iot`)."""
