@@ -12,6 +12,7 @@ from flask import Flask, g, request
 
 from kiosk_service import console, errors, kiosk_page
 from kiosk_service.api import (
+    API_DESCRIPTION,
     CashmixApi,
     cassettes,
     dispenses,
@@ -31,6 +32,7 @@ from kiosk_service.services.recovery import recover_all
 log = logging.getLogger("cashmix.http")
 
 SECURITY = {
+    "info": {"description": API_DESCRIPTION},
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                   "description": "API key: cmx_<id>_<secret>"}}},
     "security": [{"bearer": []}],

@@ -35,6 +35,19 @@ class QuoteExpired(CashmixError):
     code = "quote_expired"
 
 
+class QuoteIsPreview(CashmixError):
+    """The quote was a preview (`hold: false`): it held nothing, was never stored, and cannot be
+    read back or dispensed."""
+
+    code = "quote_is_preview"
+
+
+class UnsupportedMediaType(CashmixError):
+    """A request body that is not declared `application/json`."""
+
+    code = "unsupported_media_type"
+
+
 class QuoteUsed(CashmixError):
     """The quote was already dispensed (under another idempotency key)."""
 
@@ -100,9 +113,11 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "not_found": 404,
     "idempotency_key_reused": 409,
     "quote_used": 409,
+    "quote_is_preview": 409,
     "cassette_unavailable": 409,
     "invalid_state": 409,
     "quote_expired": 410,
+    "unsupported_media_type": 415,
     "device_error": 503,
     "optimiser_error": 500,
 }

@@ -192,9 +192,30 @@ class Dispense:
         return "none" if self.dispensed_value == 0 else "partial"
 
 
+class JournalKind(StrEnum):
+    """Every kind of journal entry the service writes (the journal's `kind` filter)."""
+
+    TERMINAL_IMPORTED = "terminal_imported"
+    KEY_CREATED = "key_created"
+    POLICY_CHANGED = "policy_changed"
+    CASSETTE_REPLENISHED = "cassette_replenished"
+    CASSETTE_ADJUSTED = "cassette_adjusted"
+    CASSETTE_STATUS_CHANGED = "cassette_status_changed"
+    DISPENSE_REFUSED = "dispense_refused"
+    DISPENSE_STARTED = "dispense_started"
+    DISPENSE_FINISHED = "dispense_finished"
+    DISPENSE_SETTLED = "dispense_settled"
+    DISPENSE_RETRACTED = "dispense_retracted"
+    DISPENSE_RECOVERED = "dispense_recovered"
+
+
+JOURNAL_KINDS = tuple(kind.value for kind in JournalKind)
+
+
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
-    """One append-only audit record: who did what to which subject, before and after."""
+    """One append-only audit record: who did what to which subject, before and after (`kind`
+    is a JournalKind)."""
 
     kind: str
     terminal_id: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from denomination.cassettes import CassetteStatus
+from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_actor, current_deps
 from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires

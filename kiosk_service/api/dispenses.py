@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
+from kiosk_service.api import ErrorSchema
+from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_actor, current_deps
 from kiosk_service.api.schemas import AmountOutSchema
 from kiosk_service.api.security import requires
@@ -88,6 +89,10 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": True,
 class Dispenses(MethodView):
     @requires(Role.KIOSK)
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    @blp.alt_response(409, schema=ErrorSchema, description=(
+        "`quote_is_preview`: the quote was a preview (`hold: false`) and held nothing; "
+        "`quote_used`: it was dispensed already; `idempotency_key_reused`: the key came with "
+        "another body; `cassette_unavailable`, `invalid_state`: the device cannot pay it now."))
     @blp.arguments(DispenseRequestSchema)
     @blp.response(201, DispenseSchema, headers={"Idempotent-Replayed": {
         "description": "true when this is the stored answer to an earlier request",

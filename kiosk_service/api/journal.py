@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.security import requires
-from kiosk_service.records import Role
+from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services.journal import JournalPage, read_journal
 
 blp = Blueprint("journal", __name__, url_prefix="/api/v1/terminals",
@@ -16,8 +16,8 @@ blp = Blueprint("journal", __name__, url_prefix="/api/v1/terminals",
 
 
 class JournalQuerySchema(Schema):
-    kind = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                       metadata={"description": "Repeat to ask for several kinds."})
+    kind = fields.List(fields.String(validate=validate.OneOf(JOURNAL_KINDS)), metadata={
+        "description": "Repeat to ask for several kinds; another kind is 422 naming these."})
     since = fields.AwareDateTime(default_timezone=None)
     until = fields.AwareDateTime(default_timezone=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))

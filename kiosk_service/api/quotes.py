@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load
 
+from kiosk_service.api import ErrorSchema
+from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import AmountOutSchema, AmountSchema, PlanSchema, PreferenceSchema
 from kiosk_service.api.security import requires
@@ -29,7 +30,9 @@ class QuoteRequestSchema(Schema):
                        "absent or null only when the wish cannot be met exactly."})
     hold = fields.Boolean(load_default=True, metadata={
         "description": "false: a preview that holds no notes and cannot be dispensed "
-                       "(status `preview`), for live feedback while a customer builds a mix."})
+                       "(status `preview`), for live feedback while a customer builds a mix. "
+                       "Its id starts `preview-`; reading it back or dispensing it is 409 "
+                       "`quote_is_preview`."})
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> QuoteRequest:
@@ -74,6 +77,8 @@ class Quotes(MethodView):
 @blp.route("/<tid>/quotes/<qid>")
 class QuoteById(MethodView):
     @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.alt_response(409, schema=ErrorSchema, description=(
+        "`quote_is_preview`: the id is a preview's (`hold: false`), which is stored nowhere."))
     @blp.response(200, QuoteSchema)
     def get(self, tid: str, qid: str) -> Quote:
         """Return a quote (`status` is `expired` once its hold ran out)."""

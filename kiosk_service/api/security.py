@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from functools import wraps
 from typing import Any
 
 from flask import g, request
 
+from kiosk_service.api import ErrorSchema
 from kiosk_service.api.deps import current_deps
 from kiosk_service.errors import Forbidden
 from kiosk_service.records import Role
@@ -16,11 +18,25 @@ from kiosk_service.services.keys import authenticate
 BEARER = {"bearer": []}
 
 
+#: The responses `requires` adds to every operation's OpenAPI entry (API_DESCRIPTION says more).
+ACCESS_RESPONSES = {
+    401: "`unauthenticated`: no API key, or an unknown one.",
+    403: "`forbidden`: the key's role may not do this, or the key is not for this terminal "
+         "(a kiosk key, or a staff key issued for one terminal, on any other terminal id, "
+         "whether it exists or not).",
+    404: "`not_found`: for a key that covers every terminal (admin, or staff issued for no "
+         "one terminal), the terminal does not exist; for any allowed key, the terminal has "
+         "no such quote, dispense or cassette.",
+}
+
+
 def requires(*roles: Role) -> Callable:
     """Let the view run only for a key of one of `roles` that covers the `tid` in the URL.
 
-    No or unknown key: 401 `unauthenticated`; wrong role or terminal: 403 `forbidden`. Runs
-    before the body is validated, so an anonymous caller learns nothing about the API.
+    No or unknown key: 401 `unauthenticated`; wrong role, or a terminal the key does not cover
+    (existing or not, so a terminal-bound key cannot probe which terminals exist): 403
+    `forbidden`. Runs before the body is validated, so an anonymous caller learns nothing about
+    the API. Documents 401, 403 and 404 in the operation's OpenAPI entry.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -29,12 +45,19 @@ def requires(*roles: Role) -> Callable:
             deps = current_deps()
             key = authenticate(_bearer(), uow=deps.unit_of_work(), cache=deps.keys)
             if key.role not in roles:
-                raise Forbidden(f"role {key.role} may not do this", role=str(key.role))
+                raise Forbidden(f"A {key.role} key may not do this; it needs a "
+                                f"{' or '.join(str(r) for r in roles)} key.", role=str(key.role))
             if "tid" in kwargs and not key.may_act_on(kwargs["tid"]):
-                raise Forbidden("this key is not for that terminal", terminal=kwargs["tid"])
+                raise Forbidden(f"This key is not for terminal {kwargs['tid']}.",
+                                terminal=kwargs["tid"])
             g.cashmix_key = key
             return view(*args, **kwargs)
 
+        checked._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        documented = checked._apidoc.setdefault("response", {}).setdefault("responses", {})
+        for status, description in ACCESS_RESPONSES.items():
+            documented.setdefault(status, []).append(
+                {"description": description, "schema": ErrorSchema, "content_type": None})
         return checked
 
     return decorate

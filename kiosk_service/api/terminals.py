@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from denomination.catalogue import default_catalogue
+from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires

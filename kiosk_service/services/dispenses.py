@@ -57,6 +57,7 @@ from kiosk_service.records import (
 )
 from kiosk_service.services.accounting import outcome, snapshot, state_of
 from kiosk_service.services.authorization import problem_with
+from kiosk_service.services.quotes import refuse_preview
 
 log = logging.getLogger("cashmix.dispenses")
 
@@ -89,10 +90,11 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
 
     The same key and body return the first dispense again and never move a note. Raises
     IdempotencyKeyRequired, IdempotencyKeyReused (`idempotency_key_reused`), NotFound,
-    AuthorizationRefused (`authorization_refused`, journalled), QuoteUsed, QuoteExpired,
-    CassetteUnavailable, InvalidState (`invalid_state`: notes still wait at the output),
-    DeviceError (`device_error`: the dispenser cannot be opened). A jam or a failure after
-    notes moved is not an error: the dispense says what came out.
+    AuthorizationRefused (`authorization_refused`, journalled), QuoteIsPreview
+    (`quote_is_preview`), QuoteUsed, QuoteExpired, CassetteUnavailable, InvalidState
+    (`invalid_state`: notes still wait at the output), DeviceError (`device_error`: the
+    dispenser cannot be opened). A jam or a failure after notes moved is not an error: the
+    dispense says what came out.
     """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise IdempotencyKeyRequired(
@@ -262,6 +264,7 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
             if seen[0] != fingerprint:
                 raise IdempotencyKeyReused("this Idempotency-Key was used with another body")
             return uow.dispenses.get(terminal_id, seen[1])
+        refuse_preview(request.quote_id)
         quote = uow.quotes.get(terminal_id, request.quote_id)
         authorization = request.authorization
         problem = problem_with(

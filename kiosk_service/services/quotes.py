@@ -11,6 +11,7 @@ from denomination import NotDispensable, plan_mix
 from denomination.errors import InvalidRequest
 from denomination.plan import Plan
 from denomination.preferences import Preference, PreferenceKind
+from kiosk_service.errors import QuoteIsPreview
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.metrics import Metrics
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
@@ -20,6 +21,8 @@ log = logging.getLogger("cashmix.quotes")
 
 #: The menu a quote offers next to the chosen mix.
 OPTIONS = Preference(PreferenceKind.OPTIONS)
+#: How a preview's id starts: previews are stored nowhere, so their ids say what they were.
+PREVIEW_ID_PREFIX = "preview-"
 
 
 def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork, clock: Clock,
@@ -53,7 +56,8 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
             # The service's hold is the ceiling; a terminal's policy may only shorten it.
             expires_at = now + min(hold, timedelta(seconds=policy.quote_expiry_seconds))
             status = QuoteStatus.HELD if request.hold else QuoteStatus.PREVIEW
-            quote = Quote(uuid.uuid4().hex, terminal_id, request.amount, request.preference,
+            quote_id = uuid.uuid4().hex if request.hold else PREVIEW_ID_PREFIX + uuid.uuid4().hex
+            quote = Quote(quote_id, terminal_id, request.amount, request.preference,
                           plan, alternatives, status, now, expires_at)
             if request.hold:
                 uow.quotes.add(quote)
@@ -69,10 +73,21 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
 
 
 def get_quote(terminal_id: str, quote_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> Quote:
-    """Return the quote as it stands now (`expired` once its hold ran out); raises NotFound."""
+    """Return the quote as it stands now (`expired` once its hold ran out); raises NotFound
+    (`not_found`) and QuoteIsPreview (`quote_is_preview`)."""
+    refuse_preview(quote_id)
     with uow:
         quote = uow.quotes.get(terminal_id, quote_id)
     return quote.as_seen_at(clock.now())
+
+
+def refuse_preview(quote_id: str) -> None:
+    """Raise QuoteIsPreview (`quote_is_preview`) when `quote_id` names a preview."""
+    if quote_id.startswith(PREVIEW_ID_PREFIX):
+        raise QuoteIsPreview(
+            "That quote was a preview (hold: false): it held no notes, so it cannot be read "
+            "back or dispensed. Ask for the mix again without hold: false to hold it.",
+            quote=quote_id)
 
 
 def _check_currency(terminal: Terminal, request: QuoteRequest) -> None:

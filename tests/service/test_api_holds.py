@@ -69,7 +69,8 @@ def test_a_preview_holds_nothing_and_cannot_be_dispensed(kiosk, staff, last_note
     held = kiosk.quote(600000)
     assert held.status_code == 201 and held.get_json()["status"] == "held"
     preview = previews[0].get_json()
-    assert kiosk.get(f"/quotes/{preview['id']}").status_code == 404
+    read = kiosk.get(f"/quotes/{preview['id']}")
+    assert read.status_code == 409 and read.get_json()["code"] == "quote_is_preview"
     refused = kiosk.dispense(preview)
-    assert refused.status_code == 404 and refused.get_json()["code"] == "not_found"
+    assert refused.status_code == 409 and refused.get_json()["code"] == "quote_is_preview"
     assert staff.get("/cassettes/E").get_json()["count"] == 3
