@@ -53,7 +53,7 @@ def add_traffic_command(subparsers) -> None:
     traffic.add_argument("--no-run-out", action="store_true",
                          help="skip the run-out scenario (no visits)")
     traffic.add_argument("--no-report", action="store_true",
-                         help="write the CSVs and summary only, no plots or advisor")
+                         help="write the CSVs and summary only, no plots")
     traffic.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -93,28 +93,3 @@ def outcomes(summaries: Sequence[Summary], path: Path, title: str) -> Path:
     figure.savefig(path, dpi=DPI)
     plt.close(figure)
     return path
-
-
-def comparison(rows: Sequence[tuple[str, Mapping[str, float]]], path: Path, title: str) -> Path:
-    """Plot a few named figures side by side for each row (e.g. default load vs advised load)."""
-    metrics = list(rows[0][1])
-    colours = ("#868e96", "#1c7ed6", "#2b8a3e", "#e8590c", "#7048e8")
-    figure, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics), 3.4))
-    labels = [label for label, _ in rows]
-    for axis, metric in zip(axes, metrics, strict=True):
-        values = [figures[metric] for _, figures in rows]
-        bars = axis.bar(range(len(rows)), values,
-                        color=[colours[i % len(colours)] for i in range(len(rows))])
-        for bar, value in zip(bars, values, strict=True):
-            axis.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{value:,.1f}",
-                      ha="center", va="bottom", fontsize=8)
-        axis.set_title(metric, fontsize=9)
-        axis.set_xticks([])
-        axis.margins(y=0.2)
-    figure.legend(bars, labels, loc="lower center", ncol=len(labels), fontsize=9,
-                  frameon=False)
-    figure.suptitle(title, x=0.01, ha="left", fontsize=11)
-    figure.tight_layout(rect=(0, 0.1, 1, 1))
-    figure.savefig(path, dpi=DPI)
-    plt.close(figure)
-    return path

@@ -1,21 +1,17 @@
-"""The study's Markdown report: setup and provenance, tables, plots and the loading advice."""
+"""The study's Markdown report: setup and provenance, tables and plots."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from denomination import default_catalogue
 from denomination.money import face_value
 from sim.traffic import plots
-from sim.traffic.advisor import Advice, advise_load
 from sim.traffic.export import run_out_table, summary_table
 from sim.traffic.metrics import Summary, summarise, wish_met_by_kind
-from sim.traffic.policies import POLICY_TITLES, Policy
-from sim.traffic.replenishment import Replenishment
-from sim.traffic.simulation import simulate
+from sim.traffic.policies import POLICY_TITLES
 from sim.traffic.study import StudyResult
 
 NN5_CREDIT = ("Daily ATM withdrawal multipliers derived from the NN5 competition data "
@@ -24,22 +20,12 @@ NN5_CREDIT = ("Daily ATM withdrawal multipliers derived from the NN5 competition
               "2021), CC BY 4.0.")
 
 
-@dataclass(frozen=True, slots=True)
-class LoadOption:
-    """One row of the advisor's comparison: a label, the load, and its figures."""
-
-    label: str
-    load: tuple[tuple[str, int], ...]
-    summary: Summary
-    advice: Advice | None = None
-
-
 def write_report(result: StudyResult, tree: Mapping[str, Any], out: Path, *,
-                 advisor: bool = True, jobs: int = 1) -> Path:
+                 jobs: int = 1) -> Path:
     """Write report.md and its PNG plots into `out`; return the report's path.
 
-    `advisor` adds the loading advisor's section (a few more simulations of the Cashmix policy).
-    `jobs` is accepted for symmetry with the study; the advisor runs in this process.
+    `jobs` is accepted for symmetry with the study. Planning the load is `kiosk-sim plan`'s
+    (sim/traffic/planner.py).
     """
     study, terminal = result.study, result.study.terminal
     out.mkdir(parents=True, exist_ok=True)
@@ -63,48 +49,9 @@ def write_report(result: StudyResult, tree: Mapping[str, Any], out: Path, *,
                                  for a in study.profile.common_amounts())
                      + ") cannot be paid.", "", run_out_table(run_out), "",
                      "![run-out](levels-run-out.png)", ""]
-    if advisor:
-        options = load_options(result)
-        plots.comparison([(o.label, _advisor_figures(o.summary)) for o in options],
-                         out / "advisor.png", f"{title}: default load vs advised load")
-        sections += [_advisor_section(options, result), "", "![advisor](advisor.png)", ""]
     path = out / "report.md"
     path.write_text("\n".join(sections) + "\n")
     return path
-
-
-def load_options(result: StudyResult) -> list[LoadOption]:
-    """Return the default load under bank-optimal and Cashmix (from the study), and the advised
-    loads for the same number of visits as Cashmix needs now and for the scheduled interval,
-    each judged on the study's own demand stream under Cashmix."""
-    study, terminal = result.study, result.study.terminal
-    default = tuple((c.id, c.count) for c in terminal.cassettes)
-    options = []
-    for name in ("bank_optimal", "cashmix"):
-        if name in result.operating:
-            options.append(LoadOption(f"default load, {name}", default,
-                                      summarise(result.operating[name], terminal)))
-    cashmix_visits = next((o.summary.visits for o in options if o.label.endswith("cashmix")), 0)
-    same_visits = max(1, round(study.days / cashmix_visits)) if cashmix_visits else 1
-    intervals = sorted({same_visits, study.replenishment.every_days or same_visits})
-    for interval in intervals:
-        advice = advise_load(terminal, study.profile, interval, study.seed,
-                             lead_hours=study.replenishment.lead_hours)
-        rule = Replenishment(interval, on_low=True, lead_hours=study.replenishment.lead_hours)
-        run = simulate(Policy("cashmix"), terminal.with_load(dict(advice.load)), result.stream,
-                       start=study.start, days=study.days, replenishment=rule,
-                       common=study.profile.common_amounts())
-        options.append(LoadOption(f"advised, every {interval} d, cashmix", advice.load,
-                                  summarise(run, terminal), advice))
-    return options
-
-
-def _advisor_figures(summary: Summary) -> dict[str, float]:
-    return {"visits / month": summary.visits_per_month,
-            "mean cash held (1000s)": summary.mean_cash / 100_000,
-            "idle cash at visit (1000s)": summary.idle_cash / 100_000,
-            "wishes met %": 100 * summary.met,
-            "refused %": 100 * summary.refused}
 
 
 def _setup(result: StudyResult, tree: Mapping[str, Any]) -> str:
@@ -175,31 +122,6 @@ def _notes_table(summaries: list[Summary], terminal) -> str:
         cells = [f"{notes.get(d, 0)} ({notes.get(d, 0) / total:.0%})" for d in denominations]
         lines.append(f"| {s.policy} | " + " | ".join(cells) + f" | {s.notes_per_withdrawal:.2f} |")
     return "\n".join(lines) + "\n"
-
-
-def _advisor_section(options: list[LoadOption], result: StudyResult) -> str:
-    terminal = result.study.terminal
-    ids = [c.id for c in terminal.cassettes]
-    lines = ["## Loading advisor", "",
-             "Advice is searched on a training stream (another seed) and judged here on the "
-             "study's own demand, under Cashmix, with visits every N days and on low stock.", "",
-             "| load | " + " | ".join(ids)
-             + " | value | visits/month | mean cash | idle cash/visit | wish met | refused |",
-             "|---|" + "---|" * (len(ids) + 6)]
-    for o in options:
-        load = dict(o.load)
-        value = sum(c.denomination * load[c.id] for c in terminal.cassettes)
-        s = o.summary
-        lines.append(f"| {o.label} | " + " | ".join(str(load[i]) for i in ids)
-                     + f" | {_money(value, terminal.currency)} | {s.visits_per_month:.1f} | "
-                     f"{_money(s.mean_cash, terminal.currency)} | "
-                     f"{_money(s.idle_cash, terminal.currency)} | {s.met:.1%} | {s.refused:.1%} |")
-    capped = [f"every {o.advice.interval_days} d: {', '.join(o.advice.capped)}"
-              for o in options if o.advice and o.advice.capped]
-    if capped:
-        lines += ["", "Capacity binds (the interval cannot be fully covered) for: "
-                  + "; ".join(capped) + "."]
-    return "\n".join(lines)
 
 
 def _money(value: int, currency: str) -> str:

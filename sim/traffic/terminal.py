@@ -38,10 +38,15 @@ class Terminal:
         """Return the value of the configured load, in minor units."""
         return sum(c.denomination * c.count for c in self.cassettes)
 
-    def with_load(self, counts: dict[str, int]) -> Terminal:
-        """Return the terminal with another configured load (cassette id -> notes)."""
-        return replace(self, cassettes=tuple(replace(c, count=counts.get(c.id, c.count))
-                                             for c in self.cassettes))
+    def with_load(self, counts: dict[str, int],
+                  thresholds: dict[str, int] | None = None) -> Terminal:
+        """Return the terminal with another configured load (cassette id -> notes) and, when
+        given, other low thresholds (cassette id -> notes)."""
+        thresholds = thresholds or {}
+        return replace(self, cassettes=tuple(
+            replace(c, count=counts.get(c.id, c.count),
+                    low_threshold=thresholds.get(c.id, c.low_threshold))
+            for c in self.cassettes))
 
 
 def read_terminal(path: str | Path) -> Terminal:

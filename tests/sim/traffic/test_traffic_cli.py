@@ -38,7 +38,7 @@ def test_report_has_its_plots(tmp_path, typical):
     tree = load_tree(overrides=["volume.per_day=40"])
     study = Study(typical, build_profile(tree, "CZK"), days=1, seed=2,
                   policies=("bank_optimal", "cashmix"))
-    report = write_report(run_study(study), tree, tmp_path, advisor=False)
+    report = write_report(run_study(study), tree, tmp_path)
     text = report.read_text()
     for image in ("outcomes.png", "levels-operating.png", "levels-run-out.png"):
         assert f"({image})" in text

@@ -1,0 +1,308 @@
+"""The cash planner: the load and low thresholds per cassette that meet a target at least cost.
+
+Method, in three steps:
+
+1. **Target.** Least mean cash held for at most N visits a month, or fewest visits for at most
+   C mean cash, with a refusal rate no higher than R. Without options: what bank_optimal does
+   on the file's own load (its visits and refusals on the train seeds), at less cash.
+2. **Analytic start.** The policy serves the train streams from an ample stock with no visits;
+   from the hourly levels comes each denomination's use over any window. The visit interval
+   follows from the target; each cassette gets its use over the interval less the lead time
+   (a high quantile for small notes, which cost little cash to over-load; near the median for
+   the large ones, which should be the ones calling the visit) plus a low threshold that covers
+   the lead time at a high quantile.
+3. **Search.** Optuna's TPE sampler (fixed seed, constraints on visits and refusals) over the
+   whole-note load and threshold of every cassette around the start, within capacity; each
+   candidate is simulated in operation on the train seeds. The best feasible candidate is then
+   judged on fresh test seeds: only those figures are out of sample.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from sim.traffic.evaluation import Candidate, Evaluator, Score
+from sim.traffic.metrics import DAYS_PER_MONTH
+from sim.traffic.replenishment import Replenishment
+from sim.traffic.terminal import Terminal
+
+BASELINE_POLICY = "bank_optimal"
+#: Candidates scored together (two per batch keeps the answer the same for any --jobs).
+BATCH = 2
+#: An ample stock, for measuring what the policy gives: notes per cassette.
+AMPLE_NOTES = 50_000
+#: Quantile of use over the interval less the lead time, for the smallest and the largest
+#: note (in between by rank): small notes cost little cash, so they get the wider margin and
+#: the large ones, near the median, call the visits.
+LOAD_QUANTILE = (0.95, 0.5)
+#: Quantile of use over the lead time that the low threshold covers, smallest to largest note.
+THRESHOLD_QUANTILE = (0.9, 0.5)
+#: Search range around the analytic start, as factors of its load and threshold.
+LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
+#: The start scaled by these factors is also tried first (the cash-for-visits direction).
+START_SCALES = (1.0, 0.9, 1.1)
+
+
+class Goal(StrEnum):
+    """What the planner minimises."""
+
+    LEAST_CASH = "least-cash"
+    FEWEST_VISITS = "fewest-visits"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The goal and its limits: visits a month, mean cash (minor units), refused share."""
+
+    goal: Goal
+    max_visits: float | None = None
+    max_cash: float | None = None
+    max_refused: float | None = None
+
+    def violations(self, score: Score) -> tuple[float, float]:
+        """Return the constraint values (<= 0 when met): the goal's other limit, refusals."""
+        if self.goal == Goal.LEAST_CASH:
+            first = score.visits - self.max_visits if self.max_visits is not None else 0.0
+        else:
+            first = ((score.mean_cash - self.max_cash) / max(self.max_cash, 1)
+                     if self.max_cash is not None else 0.0)
+        refused = score.refused - self.max_refused if self.max_refused is not None else 0.0
+        return first, refused
+
+    def feasible(self, score: Score) -> bool:
+        """Return True when the score meets every limit."""
+        return all(v <= 1e-12 for v in self.violations(score))
+
+    def objective(self, score: Score) -> float:
+        """Return what is minimised: mean cash, or visits with mean cash to break ties."""
+        if self.goal == Goal.LEAST_CASH:
+            return score.mean_cash
+        return score.visits + score.mean_cash / 1e15
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """One searched candidate and its train score."""
+
+    number: int
+    candidate: Candidate
+    score: Score
+    feasible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The planner's answer: the resolved target, the baseline it came from (bank_optimal on
+    the file's load, train seeds), the analytic start, every trial, the chosen candidate and
+    its train score (in sample)."""
+
+    policy: str
+    target: Target
+    baseline_train: Score
+    start: Candidate
+    trials: tuple[Trial, ...]
+    chosen: Trial
+    train_seeds: tuple[int, ...]
+
+    @property
+    def any_feasible(self) -> bool:
+        """Return True when some candidate met the target on the train seeds."""
+        return any(t.feasible for t in self.trials)
+
+
+def resolve_target(goal: Goal, baseline: Score, *, max_visits: float | None = None,
+                   max_cash: float | None = None,
+                   max_refused: float | None = None) -> Target:
+    """Return the target with every limit not given taken from the baseline's figures."""
+    if max_refused is None:
+        max_refused = baseline.refused
+    if goal == Goal.LEAST_CASH:
+        return Target(goal, max_visits=baseline.visits if max_visits is None else max_visits,
+                      max_refused=max_refused)
+    return Target(goal, max_cash=baseline.mean_cash if max_cash is None else max_cash,
+                  max_refused=max_refused)
+
+
+def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, *,
+              train_seeds: Sequence[int], trials: int = 30, seed: int = 0,
+              max_visits: float | None = None, max_cash: float | None = None,
+              max_refused: float | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Return the planned load for `terminal` under `policy` (see the module's method).
+
+    `trials` candidates are scored on `train_seeds` (the analytic start is the first); `seed`
+    seeds the sampler, so the same call gives the same plan. `progress(done, total)` is called
+    after each batch. Limits are in visits a month, minor units and shares of withdrawals.
+    """
+    import optuna
+
+    seeds = tuple(train_seeds)
+    baseline = evaluator.score(terminal, BASELINE_POLICY, Candidate.of(terminal), seeds)
+    target = resolve_target(goal, baseline, max_visits=max_visits, max_cash=max_cash,
+                            max_refused=max_refused)
+    use = measure_use(terminal, evaluator, policy, seeds)
+    start = analytic_start(terminal, use, target, evaluator.setting.replenishment)
+    space = search_space(terminal, start)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        # multivariate TPE is experimental in Optuna 3-4, constraints_func deprecated in 5
+        # (Trial.set_constraint is 5 only): both work the same in each
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=max(4, trials // 5), multivariate=True,
+            constraints_func=_constraints)
+        study = optuna.create_study(direction="minimize", sampler=sampler)
+        for factor in START_SCALES:
+            study.enqueue_trial(_params(scaled(start, factor, space)))
+        done: list[Trial] = []
+        while len(done) < trials:
+            batch = [study.ask() for _ in range(min(BATCH, trials - len(done)))]
+            candidates = [_candidate(terminal, t, space) for t in batch]
+            scores = evaluator.score_many(terminal, policy, candidates, seeds)
+            for asked, candidate, score in zip(batch, candidates, scores, strict=True):
+                asked.set_user_attr("constraints", list(target.violations(score)))
+                study.tell(asked, target.objective(score))
+                done.append(Trial(asked.number, candidate, score, target.feasible(score)))
+            if progress is not None:
+                progress(len(done), trials)
+    return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds)
+
+
+def choose(trials: Sequence[Trial], target: Target) -> Trial:
+    """Return the best feasible trial, or the one closest to feasible when none is."""
+    feasible = [t for t in trials if t.feasible]
+    if feasible:
+        return min(feasible, key=lambda t: (target.objective(t.score), t.number))
+    return min(trials, key=lambda t: (sum(max(0.0, v) for v in target.violations(t.score)),
+                                      t.number))
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """Notes each cassette gave over every window of hours of the ample runs (sorted)."""
+
+    hourly: tuple[tuple[tuple[int, ...], ...], ...]   # per run, per cassette, hourly counts
+
+    def quantile(self, index: int, hours: int, q: float) -> int:
+        """Return the q-quantile of the notes cassette `index` gave over `hours` hours."""
+        given = []
+        for counts in self.hourly:
+            series = counts[index]
+            width = min(hours, len(series) - 1)
+            given += [series[t] - series[t + width] for t in range(len(series) - width)]
+        if not given:
+            return 0
+        given.sort()
+        return given[min(len(given) - 1, int(q * len(given)))]
+
+
+def measure_use(terminal: Terminal, evaluator: Evaluator, policy: str,
+                seeds: Sequence[int]) -> Use:
+    """Return what `policy` gives per cassette when stock never binds, on the train seeds."""
+    ample = replace(terminal, cassettes=tuple(
+        replace(c, count=AMPLE_NOTES, capacity=None, low_threshold=0)
+        for c in terminal.cassettes))
+    runs = evaluator.runs(ample, policy, seeds, Replenishment.never())
+    return Use(tuple(tuple(tuple(s.counts[i] for s in run.samples)
+                           for i in range(len(terminal.cassettes))) for run in runs))
+
+
+def analytic_start(terminal: Terminal, use: Use, target: Target,
+                   replenishment: Replenishment) -> Candidate:
+    """Return the start load and thresholds for the target's visit interval (module doc)."""
+    lead = replenishment.lead_hours if replenishment.on_low else 0
+    longest = (replenishment.every_days * 24 if replenishment.every_days
+               else DAYS_PER_MONTH * 24)
+    if target.goal == Goal.LEAST_CASH and target.max_visits:
+        interval = min(longest, round(DAYS_PER_MONTH * 24 / target.max_visits))
+        return _start_for(terminal, use, interval, lead)
+    best = _start_for(terminal, use, lead + 1, lead)
+    for interval in range(lead + 1, longest + 1, 6):
+        candidate = _start_for(terminal, use, interval, lead)
+        if target.max_cash is not None and _expected_cash(terminal, use, candidate,
+                                                          interval) > target.max_cash:
+            break
+        best = candidate
+    return best
+
+
+def _start_for(terminal: Terminal, use: Use, interval: int, lead: int) -> Candidate:
+    ranks = {d: r for r, d in enumerate(terminal.denominations)}
+    top = max(len(ranks) - 1, 1)
+    load, thresholds = [], []
+    for i, cassette in enumerate(terminal.cassettes):
+        share = ranks[cassette.denomination] / top
+        q_load, q_low = (q[0] + (q[1] - q[0]) * share for q in (LOAD_QUANTILE,
+                                                                  THRESHOLD_QUANTILE))
+        threshold = use.quantile(i, lead, q_low) if lead else 0
+        notes = use.quantile(i, max(interval - lead, 1), q_load) + threshold
+        capacity = cassette.capacity or max(notes, cassette.count)
+        notes = max(1, min(capacity, notes))
+        load.append((cassette.id, notes))
+        thresholds.append((cassette.id, min(threshold, notes - 1)))
+    return Candidate(tuple(load), tuple(thresholds))
+
+
+def _expected_cash(terminal: Terminal, use: Use, candidate: Candidate, interval: int) -> float:
+    """Rough mean cash of a candidate: each cassette half-way through an interval's use."""
+    load = dict(candidate.load)
+    return sum(c.denomination * (load[c.id] - use.quantile(i, interval, 0.5) / 2)
+               for i, c in enumerate(terminal.cassettes))
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Search range of one cassette: load and threshold, whole notes, inclusive."""
+
+    load: tuple[int, int]
+    threshold: tuple[int, int]
+
+
+def search_space(terminal: Terminal, start: Candidate) -> dict[str, Bounds]:
+    """Return cassette id -> its search range around the start, within capacity."""
+    load, thresholds = dict(start.load), dict(start.thresholds)
+    space = {}
+    for cassette in terminal.cassettes:
+        capacity = cassette.capacity or max(cassette.count, 2 * load[cassette.id])
+        low = max(1, math.floor(LOAD_RANGE[0] * load[cassette.id]))
+        high = min(capacity, math.ceil(LOAD_RANGE[1] * load[cassette.id]) + terminal.note_limit)
+        space[cassette.id] = Bounds(
+            (min(low, high), max(high, load[cassette.id])),
+            (0, max(terminal.note_limit, math.ceil(THRESHOLD_RANGE * thresholds[cassette.id]))))
+    return space
+
+
+def scaled(candidate: Candidate, factor: float, space: dict[str, Bounds]) -> Candidate:
+    """Return the candidate with every load and threshold times `factor`, within the space."""
+    def clip(value: float, bounds: tuple[int, int]) -> int:
+        return max(bounds[0], min(bounds[1], round(value)))
+    load = tuple((cid, clip(n * factor, space[cid].load)) for cid, n in candidate.load)
+    notes = dict(load)
+    return Candidate(load, tuple((cid, min(clip(n * factor, space[cid].threshold),
+                                           notes[cid] - 1))
+                                 for cid, n in candidate.thresholds))
+
+
+def _constraints(frozen) -> list[float]:
+    return frozen.user_attrs["constraints"]
+
+
+def _params(candidate: Candidate) -> dict[str, int]:
+    return ({f"load_{cid}": n for cid, n in candidate.load}
+            | {f"low_{cid}": n for cid, n in candidate.thresholds})
+
+
+def _candidate(terminal: Terminal, trial, space: dict[str, Bounds]) -> Candidate:
+    load, thresholds = [], []
+    for cassette in terminal.cassettes:
+        bounds = space[cassette.id]
+        notes = trial.suggest_int(f"load_{cassette.id}", *bounds.load)
+        low = trial.suggest_int(f"low_{cassette.id}", *bounds.threshold)
+        load.append((cassette.id, notes))
+        thresholds.append((cassette.id, min(low, notes - 1)))
+    return Candidate(tuple(load), tuple(thresholds))

@@ -1,0 +1,105 @@
+"""The cash planner on small cases: reproducible, whole notes within capacity, honest seeds."""
+
+from dataclasses import replace
+
+import pytest
+
+from sim.traffic.evaluation import Candidate, Evaluator, Setting
+from sim.traffic.plan_run import parse_seeds, run_plan
+from sim.traffic.planner import Goal, plan_load
+from sim.traffic.profile import build_profile, load_tree
+from sim.traffic.replenishment import Replenishment
+
+SMALL = ["volume.per_day=40", "volume.noise_sigma=0.0", "volume.outage_probability=0.0"]
+
+
+@pytest.fixture
+def setting():
+    tree = load_tree(overrides=SMALL)
+    return Setting(build_profile(tree, "CZK"), days=3,
+                   replenishment=Replenishment(every_days=2, on_low=True, lead_hours=12))
+
+
+def small_plan(terminal, setting, *, jobs=1, seed=0, policy="cashmix", trials=4):
+    with Evaluator(setting, jobs=jobs) as evaluator:
+        return plan_load(terminal, evaluator, policy, Goal.LEAST_CASH, train_seeds=(1, 2),
+                         trials=trials, seed=seed)
+
+
+def test_same_seed_same_plan(typical, setting):
+    first, again = small_plan(typical, setting), small_plan(typical, setting)
+    assert [t.candidate for t in first.trials] == [t.candidate for t in again.trials]
+    assert [t.score for t in first.trials] == [t.score for t in again.trials]
+    assert first.chosen == again.chosen
+
+
+def test_processes_do_not_change_the_plan(typical, setting):
+    alone = small_plan(typical, setting, policy="bank_optimal")
+    pooled = small_plan(typical, setting, policy="bank_optimal", jobs=2)
+    assert alone.chosen == pooled.chosen
+    assert [t.score for t in alone.trials] == [t.score for t in pooled.trials]
+
+
+def test_loads_are_whole_notes_within_capacity(typical, setting):
+    tight = replace(typical, cassettes=tuple(replace(c, capacity=120) for c in typical.cassettes))
+    tight = tight.with_load({c.id: 100 for c in tight.cassettes})
+    plan = small_plan(tight, setting, trials=6)
+    for trial in plan.trials:
+        load, low = dict(trial.candidate.load), dict(trial.candidate.thresholds)
+        assert set(load) == {c.id for c in tight.cassettes}
+        for cassette in tight.cassettes:
+            assert isinstance(load[cassette.id], int) and isinstance(low[cassette.id], int)
+            assert 1 <= load[cassette.id] <= cassette.capacity
+            assert 0 <= low[cassette.id] < load[cassette.id]
+
+
+def test_the_chosen_load_meets_the_target_in_sample_when_any_does(typical, setting):
+    plan = small_plan(typical, setting, trials=6)
+    if plan.any_feasible:
+        assert plan.chosen.feasible
+        assert plan.target.feasible(plan.chosen.score)
+        assert all(plan.chosen.score.mean_cash <= t.score.mean_cash
+                   for t in plan.trials if t.feasible)
+    assert plan.target.max_visits == plan.baseline_train.visits
+    assert plan.target.max_refused == plan.baseline_train.refused
+
+
+def test_judged_on_fresh_seeds_only(typical, setting):
+    with Evaluator(setting) as evaluator:
+        with pytest.raises(ValueError):
+            run_plan(typical, evaluator, "cashmix", Goal.LEAST_CASH, train_seeds=(1, 2),
+                     test_seeds=(2, 3), trials=2)
+        run = run_plan(typical, evaluator, "cashmix", Goal.LEAST_CASH, train_seeds=(1, 2),
+                       test_seeds=(3, 4), trials=2)
+    assert [s.seed for s in run.planned.seeds] == [3, 4]
+    assert [s.seed for s in run.baseline.seeds] == [3, 4]
+    assert {s.seed for t in run.plan.trials for s in t.score.seeds} == {1, 2}
+    assert run.planned.failures().withdrawals > 0
+
+
+def test_fewest_visits_keeps_to_the_cash_limit_in_sample(typical, setting):
+    with Evaluator(setting) as evaluator:
+        plan = plan_load(typical, evaluator, "bank_optimal", Goal.FEWEST_VISITS,
+                         train_seeds=(1, 2), trials=6, max_cash=60_000_000)
+    assert plan.target.max_cash == 60_000_000
+    for trial in plan.trials:
+        assert trial.feasible == (trial.score.mean_cash <= 60_000_000
+                                  and trial.score.refused <= plan.target.max_refused + 1e-12)
+
+
+def test_file_load_as_candidate(typical):
+    candidate = Candidate.of(typical)
+    assert candidate.apply(typical) == typical
+    assert candidate.value(typical) == typical.loaded_value
+
+
+@pytest.mark.parametrize(("text", "seeds"), [("1-3", (1, 2, 3)), ("4,9", (4, 9)),
+                                             ("1-2,7", (1, 2, 7))])
+def test_seed_lists(text, seeds):
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["", "1,1", "a"])
+def test_bad_seed_lists(text):
+    with pytest.raises(ValueError):
+        parse_seeds(text)
