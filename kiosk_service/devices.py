@@ -44,12 +44,16 @@ class DispenserPool:
     def get(self, terminal: Terminal) -> Device:
         """Return the terminal's device, opening it (and loading its cassettes) on first use.
 
-        Raises DispenserError subclasses (`invalid_driver_url`, ...) when it cannot be opened.
+        The driver checks its units against the terminal's cassettes when it opens. Raises
+        DispenserError subclasses (`invalid_driver_url`, `configuration_mismatch`,
+        `device_unreachable`, ...) when it cannot be opened.
         """
         with self._lock:
             device = self._devices.get(terminal.id)
             if device is None:
-                driver = open_dispenser(self.url_for(terminal), clock=self.clock)
+                extras = {"units": terminal.unit_names} if terminal.units else {}
+                driver = open_dispenser(self.url_for(terminal), clock=self.clock,
+                                        cassettes=terminal.cassettes, **extras)
                 device = self._devices[terminal.id] = Device(terminal.id, driver)
         with device.lock:
             if not device.driver.status().cassettes:

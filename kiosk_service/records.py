@@ -56,6 +56,8 @@ class Terminal:
     host_secret_env: str | None = None
     dispenser_url: str | None = None
     policy: DispensingPolicy | None = None
+    #: (cassette id, storage unit name) where the file names the device's unit explicitly.
+    units: tuple[tuple[str, str], ...] = ()
 
     @property
     def dispensing(self) -> DispensingPolicy:
@@ -64,6 +66,11 @@ class Terminal:
         if policy.note_limit != self.note_limit:
             policy = replace(policy, note_limit=self.note_limit)
         return policy
+
+    @property
+    def unit_names(self) -> dict[str, str]:
+        """Return cassette id -> device storage unit name, for the cassettes that name one."""
+        return dict(self.units)
 
     def cassette(self, cassette_id: str) -> Cassette | None:
         """Return the cassette `cassette_id`, or None."""

@@ -25,6 +25,7 @@ from kiosk_service.records import Terminal
 #: The most notes any dispenser presents at once; a file asking for more is a typo.
 MAX_NOTE_LIMIT = 200
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+UNIT_PATTERN = r"^unit[0-9A-Za-z]{1,27}$"
 
 
 class FaceValue(fields.Field):
@@ -47,6 +48,10 @@ class CassetteFileSchema(Schema):
     status = fields.String(load_default="ok",
                            validate=validate.OneOf([s.value for s in CassetteStatus]))
     locked = fields.Boolean(load_default=False)
+    # The XFS4IoT storage unit holding this cassette; absent: the unit whose id is the
+    # cassette's id.
+    unit = fields.String(validate=validate.Regexp(UNIT_PATTERN, error=(
+        "must be a storage unit name such as unit3")))
 
     @validates_schema(skip_on_field_errors=False)
     def count_fits(self, data: Mapping[str, Any], **kwargs: Any) -> None:
@@ -82,6 +87,7 @@ class TerminalFileSchema(Schema):
                 problems["currency"] = [error.message]
         raw = original.get("cassettes") if isinstance(original, Mapping) else None
         seen: set[Any] = set()
+        units: set[Any] = set()
         for index, cassette in enumerate(raw if isinstance(raw, list) else ()):
             if not isinstance(cassette, Mapping):
                 continue
@@ -89,6 +95,11 @@ class TerminalFileSchema(Schema):
             if cassette.get("id") in seen:
                 found.setdefault("id", []).append(f"{cassette.get('id')!r} is used twice")
             seen.add(cassette.get("id"))
+            if cassette.get("unit") is not None:
+                if cassette["unit"] in units:
+                    found.setdefault("unit", []).append(
+                        f"{cassette['unit']!r} is given to two cassettes")
+                units.add(cassette["unit"])
             face = cassette.get("denomination")
             if currency is not None and isinstance(face, int | str) and not isinstance(face, bool):
                 try:
@@ -120,8 +131,10 @@ class TerminalFileSchema(Schema):
             policy = DispensingPolicy.from_mapping(
                 data["policy"] | {"note_limit": data["note_limit"]},
                 default_catalogue().currency(data["currency"]))
+        units = tuple((c["id"], c["unit"]) for c in data["cassettes"] if c.get("unit"))
         return Terminal(data["id"], data["name"], data["currency"], data["note_limit"],
-                        cassettes, data["host_secret_env"], data.get("dispenser"), policy)
+                        cassettes, data["host_secret_env"], data.get("dispenser"), policy,
+                        units)
 
 
 def _policy_problems(policy: Mapping[str, Any], currency: Any) -> dict[str, list[str]]:

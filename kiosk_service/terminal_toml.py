@@ -15,7 +15,7 @@ from kiosk_service.records import Terminal
 
 TOP_LEVEL = ("id", "name", "currency", "note_limit", "host_secret_env", "dispenser")
 CASSETTE_FIELDS = ("id", "denomination", "capacity", "count", "low_threshold", "status",
-                   "locked")
+                   "locked", "unit")
 
 
 def terminal_mapping(terminal: Terminal) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def terminal_mapping(terminal: Terminal) -> dict[str, Any]:
                  "denomination": _printed(face_value(cassette.denomination, currency.exponent)),
                  "capacity": cassette.capacity, "count": cassette.count,
                  "low_threshold": cassette.low_threshold, "status": str(cassette.status),
-                 "locked": cassette.locked}
+                 "locked": cassette.locked, "unit": terminal.unit_names.get(cassette.id)}
         data["cassettes"].append({k: v for k, v in entry.items() if v is not None})
     return data
 

@@ -97,9 +97,18 @@ class SimulatedDispenser(Dispenser):
     @classmethod
     def from_url(cls, url: str, *, clock: Clock | None = None,
                  cassettes: Iterable[Cassette] | None = None,
-                 true_counts: Mapping[str, int] | None = None) -> Self:
-        """Open a simulator from a `sim://` URL; raises DriverURLError (`invalid_driver_url`)."""
+                 true_counts: Mapping[str, int] | None = None,
+                 units: Mapping[str, str] | None = None) -> Self:
+        """Open a simulator from a `sim://` URL; raises DriverURLError (`invalid_driver_url`).
+
+        The simulator's units are its cassettes: `units` (cassette id -> device unit name,
+        from a terminal file written for an XFS4IoT device) is refused.
+        """
         options = SimOptions.from_url(url)
+        if units:
+            raise DriverURLError("the simulator's units are its cassettes; a terminal file's "
+                                 "`unit` names are for xfs4iot:// devices", url=url,
+                                 errors={"unit": sorted(units)})
         try:
             return cls(options, clock=clock or SystemClock(), cassettes=cassettes,
                        true_counts=true_counts)

@@ -282,10 +282,16 @@ XFS_ERRORS: dict[str, type[DispenserError]] = {
     "amountNotInMixTable": InvalidData,
 }
 
-#: Our error class -> the XFS4IoT code a device sends for it (the simulator endpoint's answer).
-XFS_CODE_OF: dict[type[DispenserError], str] = {}
-for _name, _cls in XFS_ERRORS.items():
-    XFS_CODE_OF.setdefault(_cls, _name)
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+#: Our error class -> the XFS4IoT code a device sends for it (the simulator endpoint's
+#: answer): the standard name of the same words where there is one, else the first listed.
+XFS_CODE_OF: dict[type[DispenserError], str] = {
+    cls: name for name, cls in reversed(XFS_ERRORS.items())}
+XFS_CODE_OF.update({cls: name for name, cls in XFS_ERRORS.items() if _snake(name) == cls.code})
 
 #: Every error code a dispenser may raise, for documentation and the service's error mapping.
 ERROR_CODES: tuple[str, ...] = tuple(sorted(

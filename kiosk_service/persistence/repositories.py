@@ -47,7 +47,7 @@ _CASSETTES = CassetteRow.__table__
 _QUOTES = QuoteRow.__table__
 _CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
                      _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
-                     _CASSETTES.c.low_threshold, _CASSETTES.c.locked)
+                     _CASSETTES.c.low_threshold, _CASSETTES.c.locked, _CASSETTES.c.unit)
 
 
 class TerminalRepository:
@@ -97,6 +97,7 @@ class TerminalRepository:
                 self.session.add(cassette_row)
             cassette_row.position = position
             cassette_row.update_from(cassette)
+            cassette_row.unit = terminal.unit_names.get(cassette.id)
         for stale in existing.values():
             self.session.delete(stale)
         self.session.flush()
@@ -105,7 +106,8 @@ class TerminalRepository:
         """Store a changed cassette; raises NotFound when it does not exist."""
         row = self.session.get(CassetteRow, (terminal_id, cassette.id))
         if row is None:
-            raise NotFound(f"no cassette {cassette.id!r} in terminal {terminal_id!r}")
+            raise NotFound(f"Terminal {terminal_id} has no cassette {cassette.id}.",
+                           cassette=cassette.id)
         row.update_from(cassette)
         self.session.flush()
 
@@ -116,7 +118,7 @@ class TerminalRepository:
             query = query.with_for_update()
         row = self._core(query).one_or_none()
         if row is None:
-            raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
+            raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
         return row
 
     def _core(self, statement: Any) -> Any:
@@ -131,12 +133,14 @@ class TerminalRepository:
     def _load(self, row: Any) -> Terminal:
         query = (select(*_CASSETTE_COLUMNS).where(_CASSETTES.c.terminal_id == row.id)
                  .order_by(_CASSETTES.c.position))
+        rows = list(self.session.execute(query))
         cassettes = tuple(Cassette(c.id, c.currency, c.denomination, c.count,
                                    CassetteStatus(c.status), c.capacity, c.low_threshold,
-                                   c.locked) for c in self.session.execute(query))
+                                   c.locked) for c in rows)
         return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
                         row.host_secret_env, row.dispenser_url,
-                        policy_from_json(row.policy, row.currency, row.note_limit))
+                        policy_from_json(row.policy, row.currency, row.note_limit),
+                        tuple((c.id, c.unit) for c in rows if c.unit))
 
 
 _ADD_HELD = (update(_CASSETTES)
@@ -172,7 +176,7 @@ class QuoteRepository:
         """Return the quote; raises NotFound (`not_found`)."""
         row = self.session.get(QuoteRow, quote_id)
         if row is None or row.terminal_id != terminal_id:
-            raise NotFound(f"no quote {quote_id!r} at terminal {terminal_id!r}", quote=quote_id)
+            raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
         return Quote(row.id, row.terminal_id, Amount(row.amount, row.currency),
                      Preference.from_mapping(row.preference), plan_from_json(row.plan),
                      tuple(plan_from_json(p) for p in row.alternatives),
@@ -281,7 +285,7 @@ class DispenseRepository:
         """Return the dispense; raises NotFound (`not_found`)."""
         row = self.session.get(DispenseRow, dispense_id)
         if row is None or row.terminal_id != terminal_id:
-            raise NotFound(f"no dispense {dispense_id!r} at terminal {terminal_id!r}",
+            raise NotFound(f"Terminal {terminal_id} has no dispense {dispense_id}.",
                            dispense=dispense_id)
         return self._load(row)
 

@@ -57,6 +57,8 @@ class CassetteRow(Base):
     low_threshold: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The device's storage unit name when the terminal file gives one (XFS4IoT `unit3`).
+    unit: Mapped[str | None] = mapped_column(String(32))
 
     def to_domain(self) -> Cassette:
         return Cassette(self.id, self.currency, self.denomination, self.count,

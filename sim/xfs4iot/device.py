@@ -32,7 +32,7 @@ from kiosk_service.hardware.status import (
     OutputPosition,
 )
 from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError
-from kiosk_service.hardware.xfs4iot.storage import minor_of
+from kiosk_service.hardware.xfs4iot.storage import face_number, minor_of
 from sim.dispenser import SimulatedDispenser
 from sim.xfs4iot.units import UnitMap, capabilities, common_status, storage
 
@@ -215,7 +215,7 @@ class DeviceService:
 
     def _CashDispenser_Present(self, payload):
         try:
-            result = self.device.present()
+            self.device.present()
         except DispenserError as error:
             events = ()
             if error.result is not None and error.result.events_of(EventKind.SHUTTER_JAMMED):
@@ -226,11 +226,7 @@ class DeviceService:
         self._on_presented()
         events = (Event("CashManagement.ItemsPresentedEvent",
                         self.dialect.items_event_payload(), True),)
-        del result
-        return Answer(events=events, payload={
-            "position": {"position": "outDefault", "additionalBunches": "0"}}
-            if self.dialect.name == "2021-1" else {"position": "outDefault",
-                                                   "additionalBunches": "0"})
+        return Answer(events=events, payload=self.dialect.present_payload())
 
     def _CashDispenser_Reject(self, payload):
         try:
@@ -315,7 +311,7 @@ class DeviceService:
             unit = status.cassette(cassette_id)
             totals[unit.currency] = totals.get(unit.currency, 0) + unit.denomination * notes
             values[self.units.name_of(cassette_id)] = notes
-        currencies = {code: _face(value, self.exponents[code]) for code, value in totals.items()}
+        currencies = {code: face_number(value, self.exponents[code]) for code, value in totals.items()}
         return {"currencies": currencies, "values": values} if values else {}
 
     def _dispense_payload(self, result: OperationResult) -> dict[str, Any]:
@@ -371,6 +367,3 @@ def _counted(counts: Any) -> int | None:
     return total
 
 
-def _face(value: int, exponent: int) -> int | float:
-    from kiosk_service.hardware.xfs4iot.storage import face_number
-    return face_number(value, exponent)

@@ -74,6 +74,9 @@ VERSIONS_2024_3: dict[tuple[str, str], str] = {
     ("CashDispenser.Dispense", "completion"): "3.0",
     ("CashDispenser.IncompleteDispenseEvent", "event"): "3.0",
     ("CashDispenser.GetPresentStatus", "completion"): "3.0",
+    ("Common.Capabilities", "completion"): "3.0",
+    ("Common.Status", "completion"): "3.0",
+    ("Common.StatusChangedEvent", "unsolicited"): "3.0",
     ("Storage.GetStorage", "completion"): "2.1",
     ("Storage.SetStorage", "command"): "2.1",
     ("Storage.StorageErrorEvent", "event"): "2.1",
@@ -162,6 +165,10 @@ class Dialect:
         """Return the payload of ItemsPresentedEvent / ItemsTakenEvent."""
         raise NotImplementedError
 
+    def present_payload(self, position: str = POSITION) -> dict[str, Any]:
+        """Return the payload of a successful CashDispenser.Present completion."""
+        raise NotImplementedError
+
     # -- inside -----------------------------------------------------------------------------
 
     def _place(self, message: Message, header: dict, payload: dict) -> None:
@@ -202,6 +209,9 @@ class Dialect2021(Dialect):
 
     def items_event_payload(self, position=POSITION):
         return {"position": {"position": position, "additionalBunches": "0"}}
+
+    def present_payload(self, position=POSITION):
+        return {"position": position, "additionalBunches": "0"}
 
     def _place(self, message, header, payload):
         if message.type == MessageType.COMMAND and message.timeout is not None:
@@ -279,13 +289,15 @@ class Dialect2024(Dialect):
     def items_event_payload(self, position=POSITION):
         return {"position": position, "additionalBunches": "0"}
 
+    def present_payload(self, position=POSITION):
+        return {"position": {"position": position, "additionalBunches": "0"}}
+
     def _place(self, message, header, payload):
         if message.type == MessageType.COMMAND and message.timeout is not None:
             header["timeout"] = message.timeout
         elif message.type == MessageType.ACKNOWLEDGE and message.status:
+            # KAL's MessageHeader.cs: errorDescription belongs to completions only.
             header["status"] = message.status
-            if message.error_description:
-                header["errorDescription"] = message.error_description
         elif message.type == MessageType.COMPLETION:
             header["completionCode"] = message.completion_code or "success"
             if message.error_description:
