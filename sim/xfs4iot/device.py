@@ -311,7 +311,8 @@ class DeviceService:
             unit = status.cassette(cassette_id)
             totals[unit.currency] = totals.get(unit.currency, 0) + unit.denomination * notes
             values[self.units.name_of(cassette_id)] = notes
-        currencies = {code: face_number(value, self.exponents[code]) for code, value in totals.items()}
+        currencies = {code: face_number(value, self.exponents[code])
+                      for code, value in totals.items()}
         return {"currencies": currencies, "values": values} if values else {}
 
     def _dispense_payload(self, result: OperationResult) -> dict[str, Any]:
