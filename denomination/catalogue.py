@@ -26,7 +26,7 @@ class Currency:
     notes: tuple[int, ...]
 
     def format(self, value: int) -> str:
-        """Return `value` minor units as '2000 CZK'."""
+        """Return `value` minor units as 'CZK 2,000' (see money.format_amount)."""
         return format_amount(value, self.code, self.exponent)
 
     def round_to_major(self, value: int) -> int:

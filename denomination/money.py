@@ -40,8 +40,14 @@ def face_value(value: int, exponent: int) -> Decimal:
 
 
 def format_amount(value: int, currency: str, exponent: int) -> str:
-    """Return a plain display form, '2000 CZK' or '12.50 EUR', for messages and logs."""
+    """Return `value` minor units in plain English, 'CZK 2,000' or 'EUR 12.50', for messages.
+
+    The ISO code, a no-break space, comma groups, and the exponent's decimals only when the
+    amount has a fraction: what `kiosk_service.formatting.format_money` gives in locale "en"
+    for every currency whose English symbol is its code (the domain loads no locale data, so
+    it writes EUR where Babel writes €).
+    """
     shown = Decimal(value).scaleb(-exponent)
-    if shown == shown.to_integral_value():
-        return f"{int(shown)} {currency}"
-    return f"{shown:.{exponent}f} {currency}"
+    sign, shown = ("-" if shown < 0 else ""), abs(shown)
+    number = f"{int(shown):,}" if shown == shown.to_integral_value() else f"{shown:,.{exponent}f}"
+    return f"{sign}{currency}\u00a0{number}"

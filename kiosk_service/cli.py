@@ -132,7 +132,7 @@ def create(role: str, terminal: str | None, label: str) -> None:
             key = create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
                              label=label)
         except CashmixError as error:
-            raise click.ClickException(f"{error.code}: {error.message}") from error
+            raise click.ClickException(error.message) from error
     click.echo(key)
 
 

@@ -58,7 +58,7 @@ def export(terminal: str, output: str | None) -> None:
     with _deps() as deps:
         live = find_terminal(terminal, uow=deps.unit_of_work())
     if live is None:
-        raise click.ClickException(f"no terminal {terminal!r}")
+        raise click.ClickException(f"There is no terminal {terminal} in the database.")
     if output is None:
         click.echo(to_toml(live), nl=False)
     else:

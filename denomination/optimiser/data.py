@@ -84,9 +84,11 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
         problems.setdefault("currency", []).append(error.message)
     _check_cassettes(cassettes, catalogue, problems)
     if currency is not None:
+        notes = ", ".join(f"{n} ({currency.format(n)})" for n in currency.notes)
         for denomination in sorted(preference.denominations - set(currency.notes)):
             problems.setdefault("preference", []).append(
-                f"{denomination} is not a {currency.code} note (notes: {currency.notes})")
+                f"{denomination} is not a {currency.code} note; in minor units the "
+                f"{currency.code} notes are {notes}")
     if problems:
         raise InvalidRequest("the request is invalid: " + _summary(problems), problems)
     of_currency = tuple(sorted((c for c in cassettes if c.currency == currency.code),
@@ -120,7 +122,8 @@ def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
         if cassette.currency not in catalogue.currencies:
             found.append(f"unknown currency {cassette.currency!r}")
         elif cassette.denomination not in catalogue.currencies[cassette.currency].notes:
-            found.append(f"{cassette.denomination} is not a {cassette.currency} note")
+            found.append(f"{cassette.denomination} minor units is not a {cassette.currency} "
+                         "note")
         if found:
             problems.setdefault(where, []).extend(found)
 

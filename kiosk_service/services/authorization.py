@@ -22,6 +22,18 @@ def sign(secret: str, terminal_id: str, quote_id: str, value: int, currency: str
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
+#: Each refusal's code, in a sentence for people (the code stays in the error's details).
+PROBLEMS = {
+    "missing": "The dispense has no host authorization; the bank's host must sign it.",
+    "no_host_secret": "This terminal has no host secret configured, so no authorization can "
+                      "be checked; set the environment variable its terminal file names.",
+    "invalid": "The host authorization's signature does not match this quote.",
+    "expired": "The host authorization has expired; ask the host to sign again.",
+    "too_far_ahead": "The host authorization expires too far in the future to be accepted.",
+    "replayed": "This host authorization was used before; each one pays out once.",
+}
+
+
 def problem_with(authorization: HostAuthorization | None, quote: Quote, *, secret: str | None,
                  now: datetime, max_ahead_seconds: int, spent: bool) -> str | None:
     """Return why the authorization must be refused, or None when it is good.

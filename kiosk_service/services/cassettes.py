@@ -14,6 +14,7 @@ from denomination.catalogue import default_catalogue
 from denomination.errors import InvalidRequest
 from kiosk_service.devices import DispenserPool
 from kiosk_service.errors import DeviceError, InvalidState, NotFound
+from kiosk_service.formatting import format_money
 from kiosk_service.hardware import DispenserError
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
@@ -61,7 +62,7 @@ def get_cassette(terminal_id: str, cassette_id: str, *, uow: SqlUnitOfWork,
     for view in list_cassettes(terminal_id, uow=uow, clock=clock):
         if view.cassette.id == cassette_id:
             return view
-    raise NotFound(f"no cassette {cassette_id!r} in terminal {terminal_id!r}")
+    raise NotFound(f"Terminal {terminal_id} has no cassette {cassette_id}.", cassette=cassette_id)
 
 
 def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, *, actor: str,
@@ -86,7 +87,8 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
             terminal = uow.terminals.get_for_update(terminal_id)
             before = terminal.cassette(cassette_id)
             if before is None:
-                raise NotFound(f"no cassette {cassette_id!r} in terminal {terminal_id!r}")
+                raise NotFound(f"Terminal {terminal_id} has no cassette {cassette_id}.",
+                               cassette=cassette_id)
             after = _changed(before, change)
             try:
                 device.driver.load([after])
@@ -116,8 +118,9 @@ def _changed(cassette: Cassette, change: CassetteChange) -> Cassette:
     problems: dict[str, list[str]] = {}
     currency = default_catalogue().currency(after.currency)
     if after.denomination not in currency.notes:
-        problems["denomination"] = [f"{after.denomination} is not a {currency.code} note "
-                                    f"(minor units; notes: {list(currency.notes)})"]
+        notes = ", ".join(f"{n} ({format_money(n, currency)})" for n in currency.notes)
+        problems["denomination"] = [f"{after.denomination} is not a {currency.code} note; in "
+                                    f"minor units the {currency.code} notes are {notes}"]
     if after.capacity is not None and after.count > after.capacity:
         problems["count"] = [f"{after.count} is over the capacity {after.capacity}"]
     if problems:

@@ -56,7 +56,7 @@ from kiosk_service.records import (
     Terminal,
 )
 from kiosk_service.services.accounting import outcome, snapshot, state_of
-from kiosk_service.services.authorization import problem_with
+from kiosk_service.services.authorization import PROBLEMS, problem_with
 from kiosk_service.services.quotes import refuse_preview
 
 log = logging.getLogger("cashmix.dispenses")
@@ -273,18 +273,18 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
             spent=authorization is not None and uow.authorizations.used(authorization.signature))
         if problem is not None:
             uow.journal.add(JournalEntry("dispense_refused", terminal_id, actor, now,
-                                         subject=quote.id, reason=problem,
-                                         details={"idempotency_key": key}))
+                                         subject=quote.id, reason=PROBLEMS[problem],
+                                         details={"idempotency_key": key, "problem": problem}))
             uow.commit()
             log.warning("dispense refused", extra={"event": "dispense.refused",
                                                    "terminal": terminal_id, "quote": quote.id,
                                                    "problem": problem})
-            raise AuthorizationRefused(f"the host authorization is refused: {problem}",
+            raise AuthorizationRefused(f"The dispense is refused. {PROBLEMS[problem]}",
                                        problem=problem)
         if quote.status in (QuoteStatus.DISPENSING, QuoteStatus.DISPENSED):
-            raise QuoteUsed(f"quote {quote.id} was already dispensed")
+            raise QuoteUsed(f"Quote {quote.id} was dispensed already; ask for a new quote.")
         if quote.as_seen_at(now).status == QuoteStatus.EXPIRED:
-            raise QuoteExpired(f"quote {quote.id} expired; ask for a new quote")
+            raise QuoteExpired(f"Quote {quote.id} has expired; ask for a new quote.")
         _check_cassettes(terminal, quote)
         uow.authorizations.spend(terminal_id, quote.id, authorization.signature, now)
         dispense = Dispense(uuid.uuid4().hex, terminal_id, quote.id, quote.amount,

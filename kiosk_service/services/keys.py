@@ -30,13 +30,13 @@ def create_key(role: Role, terminal_id: str | None, *, uow: SqlUnitOfWork, clock
     (`not_found`) for an unknown terminal.
     """
     if role == Role.KIOSK and terminal_id is None:
-        raise InvalidRequest("a kiosk key needs the terminal it belongs to",
+        raise InvalidRequest("A kiosk key needs the terminal it belongs to (--terminal).",
                              {"terminal": ["required for role kiosk"]})
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
     with uow:
         uow.lock_for_writing()
         if terminal_id is not None and not uow.terminals.exists(terminal_id):
-            raise NotFound(f"no terminal {terminal_id!r}", terminal=terminal_id)
+            raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
         now = clock.now()
         uow.keys.add(ApiKey(key_id, hash_secret(secret), role, terminal_id, now, label))
         uow.journal.add(JournalEntry("key_created", terminal_id or "*", actor, now,

@@ -11,10 +11,10 @@ from typing import Any
 from denomination.cassettes import Cassette, CassetteStatus
 from denomination.catalogue import default_catalogue
 from denomination.errors import InvalidRequest
-from denomination.money import format_amount
 from denomination.policy import DispensingPolicy
 from kiosk_service.devices import DispenserPool
 from kiosk_service.errors import Forbidden
+from kiosk_service.formatting import format_money
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import ApiKey, JournalEntry, Role, Terminal
@@ -114,11 +114,10 @@ def check_replenishment(terminal: Terminal, loaded: Mapping[str, int],
         problems[f"loaded.{unknown}"] = ["no such cassette"]
     if not plan and not problems:
         problems["_form"] = ["enter the notes loaded into at least one cassette"]
-    exponent = default_catalogue().currency(terminal.currency).exponent
     if plan and value != declared_total:
         problems["total"] = [
-            f"the notes entered add up to {format_amount(value, terminal.currency, exponent)}, "
-            f"not {format_amount(declared_total, terminal.currency, exponent)}: count again"]
+            f"the notes entered add up to {format_money(value, terminal.currency)}, "
+            f"not {format_money(declared_total, terminal.currency)}: count again"]
     if problems:
         raise InvalidRequest("the replenishment does not add up", problems)
     return plan

@@ -18,7 +18,16 @@ def test_shipped_catalogue_has_the_required_currencies():
     czk = catalogue.currency("CZK")
     assert czk.exponent == 2
     assert czk.notes == (10000, 20000, 50000, 100000, 200000, 500000)
-    assert czk.format(200000) == "2000 CZK"
+    assert czk.format(200000) == "CZK\u00a02,000"
+
+
+@pytest.mark.parametrize(("value", "code", "shown"), [
+    (200000, "CZK", "CZK\u00a02,000"), (134600000, "CZK", "CZK\u00a01,346,000"),
+    (1250, "EUR", "EUR\u00a012.50"), (50, "CZK", "CZK\u00a00.50"),
+    (-200000, "CZK", "-CZK\u00a02,000"),
+])
+def test_the_plain_form_groups_digits_and_shows_decimals_only_for_a_fraction(value, code, shown):
+    assert default_catalogue().currency(code).format(value) == shown
 
 
 def test_invalid_catalogue_lists_every_problem(tmp_path):
@@ -73,4 +82,4 @@ def test_domain_loads_no_framework_even_indirectly():
 def test_demo_prints_quotes():
     run = subprocess.run([sys.executable, "-m", "denomination.demo"], capture_output=True,
                          text=True, check=True)
-    assert "10 x 200 CZK" in run.stdout and "not dispensable" in run.stdout
+    assert "10 x CZK\u00a0200" in run.stdout and "not dispensable" in run.stdout

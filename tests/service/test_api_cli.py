@@ -28,7 +28,7 @@ def test_upgrade_import_and_create_keys(cli, tmp_path):
 def test_a_kiosk_key_needs_a_terminal(cli):
     cli("db", "upgrade")
     result = CliRunner().invoke(main, ["keys", "create", "--role", "kiosk"])
-    assert result.exit_code == 1 and "invalid_request" in result.output
+    assert result.exit_code == 1 and "--terminal" in result.output
 
 
 def test_importing_a_bad_file_lists_its_problems_and_fails(cli, tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 def _refusals(staff) -> list[str]:
     body = staff.get("/journal?kind=dispense_refused").get_json()
-    return [e["reason"] for e in body["items"]]
+    return [e["details"]["problem"] for e in body["items"]]
 
 
 def test_a_missing_authorization_is_refused_and_journalled(kiosk, staff, counts):

@@ -35,3 +35,15 @@ def test_format_money_refuses_an_unknown_currency():
     with pytest.raises(UnknownCurrency) as caught:
         format_money(100, "XXX")
     assert caught.value.code == "unknown_currency"
+
+
+@pytest.mark.parametrize("code", sorted(default_catalogue().currencies))
+def test_the_domains_plain_form_is_the_english_form_where_english_writes_the_code(code):
+    from babel.numbers import get_currency_symbol
+
+    currency = default_catalogue().currency(code)
+    for amount in (currency.notes[0], 134600000, 1250):
+        if get_currency_symbol(code, "en") == code:
+            assert currency.format(amount) == format_money(amount, currency, "en")
+        else:                                   # €, £, $: the domain writes the code
+            assert currency.format(amount).startswith(code)
