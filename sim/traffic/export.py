@@ -7,14 +7,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from denomination import default_catalogue
+from kiosk_service.formatting import format_money
 from sim.traffic.metrics import Summary, summarise
 from sim.traffic.study import OPERATING, RUN_OUT, StudyResult
+
+#: What the summary shows for a figure that does not exist.
+SHORT_RUN = "n/a (run shorter than a month)"
+NO_VISITS = "n/a (no visits)"
 
 
 def write_csvs(result: StudyResult, out: Path) -> list[Path]:
     """Write withdrawals.csv, levels.csv, visits.csv and summary.csv into `out`; return them.
 
-    Amounts are minor units (`amount_minor`) with the currency alongside.
+    Amounts are minor units (`amount_minor`) with the currency alongside; a figure that does
+    not exist (idle cash without visits) is an empty cell.
     """
     out.mkdir(parents=True, exist_ok=True)
     terminal = result.study.terminal
@@ -68,10 +74,12 @@ def summary_table(summaries: Sequence[Summary], currency: str) -> str:
     for s in summaries:
         empty = "-" if s.first_empty_hours is None else \
             f"{s.first_empty_hours:.0f} ({s.first_empty_cassette})"
+        visits = f"{s.visits_per_month:.1f}" if s.monthly else SHORT_RUN
+        idle = NO_VISITS if s.idle_cash is None else fmt(s.idle_cash)
         lines.append(
             f"| {s.policy} | {s.met:.1%} | {s.partial:.1%} | {s.refused:.1%} | "
             f"{s.chooser_met:.1%} | {s.notes_per_withdrawal:.2f} | {empty} | {s.hours_unpayable} "
-            f"| {s.visits_per_month:.1f} | {fmt(s.idle_cash)} | {fmt(s.mean_cash)} |")
+            f"| {visits} | {idle} | {fmt(s.mean_cash)} |")
     return "\n".join(lines)
 
 
@@ -88,9 +96,9 @@ def run_out_table(summaries: Sequence[Summary]) -> str:
 
 
 def _whole(currency: str):
-    """Return a formatter of minor units rounded to whole major units ('113367 CZK')."""
+    """Return a formatter of minor units rounded to whole major units ('CZK 113,367')."""
     money = default_catalogue().currency(currency)
-    return lambda value: money.format(money.round_to_major(value))
+    return lambda value: format_money(money.round_to_major(value), money)
 
 
 def _preference(preference) -> str:

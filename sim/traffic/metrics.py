@@ -9,13 +9,18 @@ from sim.traffic.simulation import MET, PARTIAL, REFUSED, PolicyRun
 from sim.traffic.terminal import Terminal
 
 DAYS_PER_MONTH = 30
+#: The shortest run whose per-month figures the report shows: shorter runs say "n/a" (a 3-day
+#: run with one visit is not "10 visits a month").
+MIN_DAYS_FOR_MONTHLY = 28
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     """One policy's figures over one run. Shares are fractions of all withdrawals; `chooser_met`
     is the met share among customers who asked for something other than fewest notes. Hours
-    count from the start of the run (None: it did not happen). Money is in minor units."""
+    count from the start of the run (None: it did not happen). Money is in minor units.
+    `visits_per_month` is scaled from the run's `days` (see `monthly`); `idle_cash` is None
+    when nobody visited."""
 
     policy: str
     withdrawals: int
@@ -33,8 +38,14 @@ class Summary:
     visits: int
     low_visits: int
     visits_per_month: float
-    idle_cash: int
+    idle_cash: int | None
     mean_cash: int
+    days: float
+
+    @property
+    def monthly(self) -> bool:
+        """True when the run is long enough for per-month figures to mean something."""
+        return self.days >= MIN_DAYS_FOR_MONTHLY
 
 
 def summarise(run: PolicyRun, terminal: Terminal) -> Summary:
@@ -72,8 +83,9 @@ def summarise(run: PolicyRun, terminal: Terminal) -> Summary:
         visits=len(run.visits),
         low_visits=sum(v.reason == "low" for v in run.visits),
         visits_per_month=len(run.visits) * DAYS_PER_MONTH / days if days else 0.0,
-        idle_cash=round(sum(idle) / len(idle)) if idle else 0,
+        idle_cash=round(sum(idle) / len(idle)) if idle else None,
         mean_cash=round(sum(values) / len(values)) if values else 0,
+        days=days,
     )
 
 

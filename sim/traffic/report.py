@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from denomination import default_catalogue
-from denomination.money import face_value
+from kiosk_service.formatting import format_money
 from sim.traffic import plots
 from sim.traffic.export import run_out_table, summary_table
 from sim.traffic.metrics import Summary, summarise, wish_met_by_kind
@@ -56,13 +56,13 @@ def write_report(result: StudyResult, tree: Mapping[str, Any], out: Path, *,
 
 def _setup(result: StudyResult, tree: Mapping[str, Any]) -> str:
     study, terminal, profile = result.study, result.study.terminal, result.study.profile
-    exponent = default_catalogue().currency(terminal.currency).exponent
+    currency = default_catalogue().currency(terminal.currency)
     cassettes = ["| cassette | note | load | capacity | low threshold |", "|---|---|---|---|---|"]
     for c in terminal.cassettes:
-        cassettes.append(f"| {c.id} | {face_value(c.denomination, exponent)} | {c.count} | "
+        cassettes.append(f"| {c.id} | {format_money(c.denomination, currency)} | {c.count} | "
                          f"{c.capacity or '-'} | {c.low_threshold} |")
     wishes = ", ".join(f"{w} {p:.0%}" for w, p in profile.wishes)
-    reserve = ", ".join(f"{n} x {face_value(d, exponent)}" for d, n in study.reserve) or "none"
+    reserve = ", ".join(f"{n} x {format_money(d, currency)}" for d, n in study.reserve) or "none"
     policies = "\n".join(f"- `{name}`: {POLICY_TITLES[name]}" for name in study.policies)
     kinds = {key: tree["daily_volume"][key]["kind"]
              for key in ("weekday", "month", "payday", "holidays", "noise")}
@@ -111,10 +111,10 @@ def _wish_table(result: StudyResult) -> str:
 
 
 def _notes_table(summaries: list[Summary], terminal) -> str:
-    exponent = default_catalogue().currency(terminal.currency).exponent
+    currency = default_catalogue().currency(terminal.currency)
     denominations = sorted({c.denomination for c in terminal.cassettes}, reverse=True)
     lines = ["Notes dispensed, by denomination (share of notes in brackets):", "",
-             "| policy | " + " | ".join(str(face_value(d, exponent)) for d in denominations)
+             "| policy | " + " | ".join(format_money(d, currency) for d in denominations)
              + " | notes / withdrawal |", "|---|" + "---|" * (len(denominations) + 1)]
     for s in summaries:
         notes = dict(s.notes_by_denomination)
@@ -126,4 +126,4 @@ def _notes_table(summaries: list[Summary], terminal) -> str:
 
 def _money(value: int, currency: str) -> str:
     money = default_catalogue().currency(currency)
-    return f"{money.round_to_major(value) // 10 ** money.exponent:,} {currency}"
+    return format_money(money.round_to_major(value), money)
