@@ -208,6 +208,7 @@ class JournalKind(StrEnum):
     CASSETTE_REPLENISHED = "cassette_replenished"
     CASSETTE_ADJUSTED = "cassette_adjusted"
     CASSETTE_STATUS_CHANGED = "cassette_status_changed"
+    CASSETTE_COUNT_MISMATCH = "cassette_count_mismatch"
     DISPENSE_REFUSED = "dispense_refused"
     DISPENSE_STARTED = "dispense_started"
     DISPENSE_FINISHED = "dispense_finished"

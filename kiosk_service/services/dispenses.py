@@ -423,9 +423,20 @@ def _take_off(terminal: Terminal, cassette_id: str, picked: int, status, *, acto
         return
     changed = replace(cassette, count=max(0, cassette.count - picked))
     try:
-        device_status = status.cassette(cassette.id).status
+        unit = status.cassette(cassette.id)
     except KeyError:
-        device_status = cassette.status
+        unit = None
+    device_status = unit.status if unit is not None else cassette.status
+    if unit is not None and unit.shortfall and unit.count < changed.count:
+        # The device ran out before the declared count: the notes were never loaded. Follow
+        # the device, and say so, so that staff find the mismatch in the journal.
+        uow.journal.add(JournalEntry("cassette_count_mismatch", terminal.id, actor, now,
+                                     subject=cassette.id,
+                                     reason="the dispenser found fewer notes than declared",
+                                     before={"count": changed.count},
+                                     after={"count": unit.count},
+                                     details={"missing": changed.count - unit.count}))
+        changed = replace(changed, count=unit.count)
     if device_status != cassette.status:
         changed = replace(changed, status=device_status)
         uow.journal.add(JournalEntry("cassette_status_changed", terminal.id, actor, now,

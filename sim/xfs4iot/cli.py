@@ -11,9 +11,11 @@ notes, so the client must retract them. Mechanical steps take no time unless `--
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import tomllib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -73,6 +75,8 @@ def add_xfs4iot_command(commands) -> None:
                          help="JSON file holding the device state across restarts")
     command.add_argument("--real-time", action="store_true",
                          help="mechanical steps take as long as on a real dispenser")
+    command.add_argument("--transcript", type=Path, default=None,
+                         help="append every message, both ways, to this JSON-lines file")
 
 
 def build_endpoint(terminal: Path, *, dialect: str = "2024-3", host: str = "127.0.0.1",
@@ -126,11 +130,12 @@ def build_endpoint(terminal: Path, *, dialect: str = "2024-3", host: str = "127.
 
 def run_xfs4iot(args: argparse.Namespace) -> int:
     """Serve until interrupted; return the exit status (2 for a bad terminal file)."""
+    transcript = TranscriptWriter(args.transcript) if args.transcript else None
     try:
         endpoint = build_endpoint(args.terminal, dialect=args.dialect, host=args.host,
                                   port=args.port, seed=args.seed, faults=args.faults,
                                   take_after=args.take_after, state=args.state,
-                                  real_time=args.real_time)
+                                  real_time=args.real_time, observer=transcript)
         endpoint.bind()
     except CashmixError as error:
         print(f"kiosk-sim xfs4iot: {error.message}", file=sys.stderr)
@@ -152,6 +157,18 @@ def run_xfs4iot(args: argparse.Namespace) -> int:
     return 0
 
 
+class TranscriptWriter:
+    """Appends `{"direction": ..., "message": ...}` lines to a file, one per message."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+
+    def __call__(self, direction: str, message: dict) -> None:
+        line = json.dumps({"direction": direction, "message": message}, ensure_ascii=False)
+        with self._lock, open(self.path, "a", encoding="utf-8") as file:
+            file.write(line + "\n")
+
+
 def _locked(cassette):
-    from dataclasses import replace
     return replace(cassette, locked=True)
