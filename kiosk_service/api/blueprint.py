@@ -23,9 +23,9 @@ class JsonBodyParser(FlaskParser):
     def load_json(self, req: flask.Request, schema: Any) -> Any:
         declared = req.content_type
         if (declared and not is_json(req.mimetype)) or (not declared and req.get_data(cache=True)):
+            sent = f"as {req.mimetype}" if declared else "without a Content-Type"
             raise UnsupportedMediaType(
-                f"The body must be JSON sent as Content-Type: application/json, not "
-                f"{req.mimetype or 'without a Content-Type'}.",
+                f"The body was sent {sent}; send JSON as Content-Type: application/json.",
                 content_type=declared or None)
         return super().load_json(req, schema)
 
