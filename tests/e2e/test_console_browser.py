@@ -46,7 +46,7 @@ def test_staff_replenish_and_see_the_journal_and_the_new_count(page, console, sc
     expect(page.locator("[data-sum]")).to_contain_text("30,000 CZK")
     page.get_by_label("Total value loaded (CZK)").fill("31000")
     page.get_by_role("button", name="Check").click()
-    expect(page.locator("#total-problem")).to_contain_text("add up to 30000 CZK, not 31000 CZK")
+    expect(page.locator("#total-problem")).to_contain_text("add up to CZK 30,000, not CZK 31,000")
     assert api_count(base, staff, "A") == 600
 
     page.get_by_label("Total value loaded (CZK)").fill("30000")

@@ -105,7 +105,7 @@ def test_own_mix_the_cassettes_cannot_meet_is_explained_with_an_alternative(
     feedback = page.locator("#own-feedback")
     feedback.get_by_text("This mix cannot be paid").wait_for()
     explained = text(page, "#own-feedback")
-    assert "only 1 x 1000 CZK left" in explained and "Nearest mix we can pay" in explained
+    assert "only 1 x CZK 1,000 left" in explained and "Nearest mix we can pay" in explained
     assert page.is_disabled("#own-continue")
     assert feedback.get_attribute("aria-live") == "polite"
     screenshot("kiosk-own-mix")
