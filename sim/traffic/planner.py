@@ -12,7 +12,8 @@ Method, in three steps:
    the large ones, which should be the ones calling the visit) plus a low threshold that covers
    the lead time at a high quantile.
 3. **Search.** Optuna's TPE sampler (fixed seed, constraints on visits and refusals) over the
-   whole-note load and threshold of every cassette around the start, within capacity; each
+   whole-note load and threshold of every cassette around the start and the file's own load
+   (both are tried first, with the start scaled up and down), within capacity; each
    candidate is simulated in operation on the train seeds. The best feasible candidate is then
    judged on fresh test seeds: only those figures are out of sample.
 """
@@ -159,6 +160,7 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
         study = optuna.create_study(direction="minimize", sampler=sampler)
         for factor in START_SCALES:
             study.enqueue_trial(_params(scaled(start, factor, space)))
+        study.enqueue_trial(_params(Candidate.of(terminal)))
         done: list[Trial] = []
         while len(done) < trials:
             batch = [study.ask() for _ in range(min(BATCH, trials - len(done)))]
@@ -264,16 +266,19 @@ class Bounds:
 
 
 def search_space(terminal: Terminal, start: Candidate) -> dict[str, Bounds]:
-    """Return cassette id -> its search range around the start, within capacity."""
+    """Return cassette id -> its search range: around the start and around the file's own
+    load and threshold (so the search can always fall back on them), within capacity."""
     load, thresholds = dict(start.load), dict(start.thresholds)
     space = {}
     for cassette in terminal.cassettes:
-        capacity = cassette.capacity or max(cassette.count, 2 * load[cassette.id])
-        low = max(1, math.floor(LOAD_RANGE[0] * load[cassette.id]))
-        high = min(capacity, math.ceil(LOAD_RANGE[1] * load[cassette.id]) + terminal.note_limit)
+        centres = (load[cassette.id], cassette.count)
+        capacity = cassette.capacity or max(cassette.count, 2 * max(centres))
+        low = max(1, math.floor(LOAD_RANGE[0] * min(centres)))
+        high = min(capacity, math.ceil(LOAD_RANGE[1] * max(centres)) + terminal.note_limit)
+        lows = (thresholds[cassette.id], cassette.low_threshold)
         space[cassette.id] = Bounds(
-            (min(low, high), max(high, load[cassette.id])),
-            (0, max(terminal.note_limit, math.ceil(THRESHOLD_RANGE * thresholds[cassette.id]))))
+            (min(low, high), max(high, *centres)),
+            (0, max(terminal.note_limit, math.ceil(THRESHOLD_RANGE * max(lows)))))
     return space
 
 

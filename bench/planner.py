@@ -1,0 +1,132 @@
+"""Benchmark: the cash planner's targets (issue 17) on the typical Czech ATM, out of sample.
+
+    python bench/planner.py                     # --jobs 2, the planner's default seeds
+    python bench/planner.py --trials 40 --seeds 1-4
+
+Prints, each on the test seeds (means, min-max over seeds):
+1. Cashmix with a planned load against bank_optimal with the file's load: visits, mean cash,
+   refusals no higher, and at least 85 % of wishes met; and the planner's wall time with
+   --jobs processes (target: under 2 minutes).
+2. bank_optimal with a planned load against its file's load: at least 20 % less mean cash at
+   no more visits.
+3. With 30 % of customers asking for small notes: planned Cashmix at no more visits than
+   bank_optimal with the file's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from sim.traffic.evaluation import Evaluator, Score, Setting
+from sim.traffic.plan_run import PlanRun, parse_seeds, run_plan
+from sim.traffic.planner import Goal
+from sim.traffic.profile import build_profile, load_tree
+from sim.traffic.replenishment import Replenishment
+from sim.traffic.terminal import read_terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPICAL = ROOT / "config" / "demand" / "typical-czk-atm.toml"
+SMALL_30 = ["preferences.shares.small=0.30", "preferences.shares.fewest=0.45"]
+SECONDS_TARGET = 120
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terminal", default=str(TYPICAL))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--seeds", default=None, help="train seeds (default: the planner's)")
+    parser.add_argument("--test-seeds", default="101-106")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append",
+                        help="run only these parts (repeatable)")
+    args = parser.parse_args()
+    from sim.traffic.plan_cli import DEFAULT_TRAIN, DEFAULT_TRIALS
+
+    trials = args.trials or DEFAULT_TRIALS
+    train, test = parse_seeds(args.seeds or DEFAULT_TRAIN), parse_seeds(args.test_seeds)
+    terminal = read_terminal(args.terminal)
+    parts = args.only or [1, 2, 3]
+    print(f"{terminal.id}: train seeds {list(train)}, test seeds {list(test)}, {trials} "
+          f"candidates, --jobs {args.jobs}")
+    if 1 in parts:
+        run = _plan(terminal, [], "cashmix", train, test, trials, args.jobs)
+        base, planned = run.baseline, run.planned
+        print("\n1. Cashmix planned vs bank_optimal on the file's load")
+        _rows(run)
+        _check("visits no more", planned.visits <= base.visits,
+               f"{planned.visits:.2f} vs {base.visits:.2f}")
+        _check("mean cash no more", planned.mean_cash <= base.mean_cash,
+               f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)} "
+               f"({planned.mean_cash / base.mean_cash - 1:+.1%})")
+        _check("refusals no more", planned.refused <= base.refused,
+               f"{planned.refused:.2%} vs {base.refused:.2%}")
+        _check("wishes met >= 85 %", planned.met >= 0.85, f"{planned.met:.1%}")
+        failures = planned.failures()
+        print(f"   unmet for want of stock {failures.by_stock:.1%}, whatever the stock "
+              f"{failures.by_denominations:.1%} of withdrawals")
+        _check(f"planner under {SECONDS_TARGET} s with --jobs {args.jobs}",
+               run.seconds < SECONDS_TARGET, f"{run.seconds:.1f} s wall")
+    if 2 in parts:
+        run = _plan(terminal, [], "bank_optimal", train, test, trials, args.jobs)
+        base, planned = run.baseline, run.planned
+        print("\n2. bank_optimal planned vs bank_optimal on the file's load")
+        _rows(run)
+        saving = 1 - planned.mean_cash / base.mean_cash
+        _check(">= 20 % less mean cash at no more visits",
+               saving >= 0.20 and planned.visits <= base.visits,
+               f"{saving:.1%} less ({_k(planned.mean_cash)} vs {_k(base.mean_cash)}), visits "
+               f"{planned.visits:.2f} vs {base.visits:.2f}, refusals {planned.refused:.2%} "
+               f"vs {base.refused:.2%}")
+    if 3 in parts:
+        run = _plan(terminal, SMALL_30, "cashmix", train, test, trials, args.jobs)
+        base, planned = run.baseline, run.planned
+        print("\n3. 30 % ask for small notes: Cashmix planned vs bank_optimal on the file's load")
+        _rows(run)
+        _check("visits no more", planned.visits <= base.visits,
+               f"{planned.visits:.2f} vs {base.visits:.2f}")
+
+
+def _plan(terminal, overrides, policy, train, test, trials, jobs) -> PlanRun:
+    tree = load_tree(overrides=overrides)
+    setting = Setting(build_profile(tree, terminal.currency), 30,
+                      Replenishment.from_mapping(tree["replenishment"]))
+    began = time.perf_counter()
+    with Evaluator(setting, jobs=jobs) as evaluator:
+        run = run_plan(terminal, evaluator, policy, Goal.LEAST_CASH, train_seeds=train,
+                       test_seeds=test, trials=trials)
+    seconds = time.perf_counter() - began
+    return PlanRun(run.terminal, run.plan, run.test_seeds, run.baseline, run.default,
+                   run.planned, seconds)
+
+
+def _rows(run: PlanRun) -> None:
+    load = dict(run.plan.chosen.candidate.load)
+    low = dict(run.plan.chosen.candidate.thresholds)
+    print("   planned load / low: " + ", ".join(f"{c.id} {load[c.id]}/{low[c.id]}"
+                                                for c in run.terminal.cassettes)
+          + f" (in sample: met the target {run.plan.chosen.feasible})")
+    for label, score in (("bank_optimal, file's load", run.baseline),
+                         (f"{run.plan.policy}, file's load", run.default),
+                         (f"{run.plan.policy}, planned", run.planned)):
+        print(f"   {label:<28} {_line(score)}")
+
+
+def _line(s: Score) -> str:
+    v, c, r, m = (s.spread(f) for f in ("visits_per_month", "mean_cash", "refused", "met"))
+    return (f"visits {s.visits:5.2f} ({v[0]:.0f}-{v[1]:.0f})  cash {_k(s.mean_cash)} "
+            f"({_k(c[0])}-{_k(c[1])}, sd {_k(c[2])})  refused {s.refused:.2%} "
+            f"({r[0]:.2%}-{r[1]:.2%})  met {s.met:.1%} ({m[0]:.1%}-{m[1]:.1%})")
+
+
+def _k(minor: float) -> str:
+    return f"{minor / 100_000:,.0f}k"
+
+
+def _check(name: str, ok: bool, detail: str) -> None:
+    print(f"   [{'met' if ok else 'NOT MET'}] {name}: {detail}")
+
+
+if __name__ == "__main__":
+    main()
