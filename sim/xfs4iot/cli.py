@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import ssl
 import sys
 import threading
 import tomllib
@@ -77,16 +78,27 @@ def add_xfs4iot_command(commands) -> None:
                          help="mechanical steps take as long as on a real dispenser")
     command.add_argument("--transcript", type=Path, default=None,
                          help="append every message, both ways, to this JSON-lines file")
+    command.add_argument("--certfile", type=Path, default=None,
+                         help="PEM certificate (chain): serve wss:// (TLS) instead of ws://")
+    command.add_argument("--keyfile", type=Path, default=None,
+                         help="PEM private key of --certfile (if not inside it)")
+    command.add_argument("--kal-codes", action="store_true",
+                         help="answer as KAL's service provider does where it differs from "
+                              "the standard (short unit: tooManyItems; too many items: "
+                              "cashUnitError), to test a client's tolerance")
 
 
 def build_endpoint(terminal: Path, *, dialect: str = "2024-3", host: str = "127.0.0.1",
                    port: int = DEFAULT_PORT, seed: int = 0, faults: str = "",
                    take_after: float | None = None, state: Path | None = None,
                    real_time: bool = False, clock: Clock | None = None,
-                   observer=None) -> Endpoint:
+                   observer=None, pace: float = 1.0, kal_codes: bool = False,
+                   ssl_context: ssl.SSLContext | None = None) -> Endpoint:
     """Return an endpoint serving the terminal file's cassettes on the simulator.
 
-    Raises CashmixError subclasses (a bad terminal file, bad faults or state file).
+    `pace` scales the device's mechanical times (1: a real dispenser's); they pass at once
+    unless `real_time` (or another `clock`) makes them take real time. Raises CashmixError
+    subclasses (a bad terminal file, bad faults or state file).
     """
     config = read_terminal(terminal)
     with open(terminal, "rb") as file:
@@ -111,7 +123,7 @@ def build_endpoint(terminal: Path, *, dialect: str = "2024-3", host: str = "127.
             disconnects.add(int(arg))
         else:
             sim_faults.append(fault)
-    url = (f"sim://?seed={seed}&max_notes={config.note_limit}&pace=1"
+    url = (f"sim://?seed={seed}&max_notes={config.note_limit}&pace={pace}"
            f"&take_after={take_after if take_after is not None else NEVER}"
            f"&faults={quote(','.join(sim_faults))}")
     if state:
@@ -124,18 +136,24 @@ def build_endpoint(terminal: Path, *, dialect: str = "2024-3", host: str = "127.
     units = UnitMap.build(device.status().cassettes, exponents, explicit)
     wire = dialect_named(dialect)
     service = DeviceService(device, units, wire, exponents=exponents,
-                            disconnect_on=frozenset(disconnects))
-    return Endpoint(service, wire, host=host, port=port, observer=observer)
+                            disconnect_on=frozenset(disconnects), kal_codes=kal_codes)
+    return Endpoint(service, wire, host=host, port=port, observer=observer,
+                    ssl_context=ssl_context)
 
 
 def run_xfs4iot(args: argparse.Namespace) -> int:
     """Serve until interrupted; return the exit status (2 for a bad terminal file)."""
     transcript = TranscriptWriter(args.transcript) if args.transcript else None
     try:
+        tls = None
+        if args.certfile:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(args.certfile, args.keyfile)
         endpoint = build_endpoint(args.terminal, dialect=args.dialect, host=args.host,
                                   port=args.port, seed=args.seed, faults=args.faults,
                                   take_after=args.take_after, state=args.state,
-                                  real_time=args.real_time, observer=transcript)
+                                  real_time=args.real_time, observer=transcript,
+                                  kal_codes=args.kal_codes, ssl_context=tls)
         endpoint.bind()
     except CashmixError as error:
         print(f"kiosk-sim xfs4iot: {error.message}", file=sys.stderr)
@@ -143,11 +161,15 @@ def run_xfs4iot(args: argparse.Namespace) -> int:
             for problem in problems if isinstance(problems, list) else [problems]:
                 print(f"  {place}: {problem}", file=sys.stderr)
         return 2
+    except ssl.SSLError as error:
+        print(f"kiosk-sim xfs4iot: cannot use the certificate: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"kiosk-sim xfs4iot: cannot listen on {args.host}:{args.port} ({error.strerror}); "
               "pick another port with --port", file=sys.stderr)
         return 2
-    print(f"XFS4IoT {args.dialect} publisher at {endpoint.publisher_url}", flush=True)
+    print(f"XFS4IoT {args.dialect} publisher at {endpoint.publisher_url} "
+          f"(service {endpoint.publisher_url}/CashDispenser1)", flush=True)
     try:
         endpoint.serve_forever()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ or a short count `notDispensable`, a unit not ok or locked `cashUnitError` with 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +69,7 @@ class DeviceService:
 
     def __init__(self, device: SimulatedDispenser, units: UnitMap, dialect: Dialect, *,
                  exponents: Mapping[str, int], disconnect_on: frozenset[int] = frozenset(),
-                 on_presented: Callable[[], None] = lambda: None):
+                 kal_codes: bool = False):
         self.device = device
         self.units = units
         self.dialect = dialect
@@ -79,7 +79,7 @@ class DeviceService:
         self._dispenses = 0
         self._last_dispensed: dict[str, int] = {}
         self._present_state = "notPresented"
-        self._on_presented = on_presented
+        self._kal_codes = kal_codes
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -194,6 +194,8 @@ class DeviceService:
         if asked != totals:
             return _failure(InvalidDenomination("the notes do not add up to the currencies"))
         if sum(counts.values()) > status.max_dispense_items:
+            if self._kal_codes:     # KAL's Denominate.IsDispensable
+                return _failure(CashUnitError("too many items"))
             return _failure(TooManyItems(f"over maxDispenseItems {status.max_dispense_items}"))
         for cassette_id, notes in counts.items():
             unit = status.cassette(cassette_id)
@@ -201,6 +203,8 @@ class DeviceService:
                 return self._unit_error(CashUnitError(f"{cassette_id} cannot dispense"),
                                         cassette_id, "locked" if unit.locked else "error")
             if unit.count < notes:
+                if self._kal_codes:  # KAL's DispenseHandler: CashUnitNotEnough
+                    return _failure(TooManyItems(f"{cassette_id} holds {unit.count} notes"))
                 return _failure(NotDispensableByDevice(
                     f"{self.units.name_of(cassette_id)} holds {unit.count} notes"))
         self._dispenses += 1
@@ -223,7 +227,6 @@ class DeviceService:
                                 {"position": "outDefault", "shutter": "jammed"}, True),)
             return _failure(error, events)
         self._present_state = "presented"
-        self._on_presented()
         events = (Event("CashManagement.ItemsPresentedEvent",
                         self.dialect.items_event_payload(), True),)
         return Answer(events=events, payload=self.dialect.present_payload())

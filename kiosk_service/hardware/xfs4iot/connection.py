@@ -108,13 +108,15 @@ class Connection:
         request_id = next(self._ids)
         self.send(Message(MessageType.COMMAND, name, request_id, dict(payload or {}),
                           version=version, timeout=int(timeout * 1000)))
-        deadline = time.monotonic() + timeout + 2.0
+        # A little grace for the device's own timeOut completion to arrive.
+        deadline = time.monotonic() + timeout + min(2.0, timeout)
         events: list[Message] = []
         acknowledged = False
         while True:
             message = self.receive(max(deadline - time.monotonic(), 0.0))
             if message is None:
-                return self._cancel(name, request_id, events, acknowledged)
+                return self._cancel(name, request_id, events, acknowledged,
+                                    wait=min(5.0, timeout + 1.0))
             if message.request_id != request_id or message.unsolicited:
                 continue
             if message.type == MessageType.ACKNOWLEDGE:
@@ -171,11 +173,11 @@ class Connection:
             raise LinkDown(f"connection to {self.uri} lost: {error}") from error
 
     def _cancel(self, name: str, request_id: int, events: list[Message],
-                acknowledged: bool) -> Reply:
+                acknowledged: bool, *, wait: float) -> Reply:
         cancel_id = next(self._ids)
         self.send(Message(MessageType.COMMAND, "Common.Cancel", cancel_id,
-                          {"requestIds": [request_id]}, timeout=5000))
-        deadline = time.monotonic() + 5.0
+                          {"requestIds": [request_id]}, timeout=int(wait * 1000)))
+        deadline = time.monotonic() + wait
         while (left := deadline - time.monotonic()) > 0:
             message = self.receive(left)
             if message is None:
