@@ -159,9 +159,9 @@ class XFS4IoTDispenser(Dispenser):
         capacity.
         """
         with self._lock:
-            self._ready()
+            common = self._ready()
             cassettes = list(cassettes)
-            self._check_idle()
+            self._check_idle(common)
             self._units = self._read_storage()
             problems = self._load_problems(cassettes)
             if problems:
@@ -190,8 +190,7 @@ class XFS4IoTDispenser(Dispenser):
     def dispense(self, counts: Mapping[str, int], *, amount: int | None = None) -> OperationResult:
         """Stack an application mix (see Dispenser.dispense for every error code)."""
         with self._lock:
-            self._ready()
-            self._check_idle()
+            self._check_idle(self._ready())
             before = self._units = self._read_storage()
             requested = self._check_plan(counts, amount)
             totals: dict[str, int] = {}
@@ -227,8 +226,7 @@ class XFS4IoTDispenser(Dispenser):
     def present(self) -> OperationResult:
         """Present the stacked notes (CashDispenser.Present)."""
         with self._lock:
-            self._ready()
-            self._sync_position()
+            self._sync_position(self._ready())
             if self._position != OutputPosition.STACKED:
                 raise NoItems(f"nothing stacked to present (position {self._position})")
             before = self._units = self._read_storage()
@@ -256,9 +254,10 @@ class XFS4IoTDispenser(Dispenser):
     def wait_for_take(self, timeout: float, *, retract_on_timeout: bool = True) -> OperationResult:
         """Wait for CashManagement.ItemsTakenEvent; retract on timeout (see Dispenser)."""
         deadline = time.monotonic() + max(timeout, 0.0)
+        with self._lock:
+            self._ready()
         while True:
             with self._lock:
-                self._ready()
                 self._conn_drain()
                 if self._taken:
                     return self._report_take(Operation.WAIT_FOR_TAKE, ())
@@ -293,8 +292,7 @@ class XFS4IoTDispenser(Dispenser):
     def reject(self) -> OperationResult:
         """Send the stacked notes to the reject bin (CashDispenser.Reject)."""
         with self._lock:
-            self._ready()
-            self._sync_position()
+            self._sync_position(self._ready())
             if self._position != OutputPosition.STACKED:
                 raise NoItems(f"nothing stacked to reject (position {self._position})")
             before = self._units = self._read_storage()
@@ -524,15 +522,18 @@ class XFS4IoTDispenser(Dispenser):
         if self._closed:
             raise DeviceNotReady("the driver is closed")
 
-    def _ready(self) -> None:
+    def _ready(self) -> Mapping[str, Any]:
+        """Raise DeviceNotReady unless the device is online; return its Common.Status."""
         self._check_open()
-        state = self._device_state()
+        common = self._query("Common.Status").completion.payload
+        state = self._device_state(common)
         if state != DeviceState.ONLINE:
             raise DeviceNotReady(f"the device is {state}; reset() first")
+        return common
 
-    def _check_idle(self) -> None:
+    def _check_idle(self, common: Mapping[str, Any]) -> None:
         self._conn_drain()
-        self._sync_position()
+        self._sync_position(common)
         if self._taken:
             raise SequenceError("the customer took the last stack; collect it with "
                                 "wait_for_take() first")
