@@ -19,6 +19,7 @@ from kiosk_service.config import TERMINALS_DIR
 from kiosk_service.config_cli import config
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.listener import ListenError, bind_listener
+from kiosk_service.plan_load import plan_load_command
 from kiosk_service.records import Role
 
 DEMO_TERMINAL = TERMINALS_DIR / "demo-czk.toml"
@@ -112,6 +113,7 @@ def import_(files: tuple[str, ...]) -> None:
 
 
 main.add_command(config)
+main.add_command(plan_load_command)
 
 
 @main.group()

@@ -311,6 +311,24 @@ class DispenseRepository:
                  .group_by(DispenseNoteRow.cassette_id))
         return {cassette_id: int(total or 0) for cassette_id, total in self.session.execute(query)}
 
+    def history(self, terminal_id: str, since: datetime
+                ) -> list[tuple[datetime, int, Preference, bool]]:
+        """Return (started at, amount, the wish, whether it was met exactly) of the terminal's
+        dispenses started since `since` that did not fail, oldest first."""
+        query = (select(DispenseRow.created_at, DispenseRow.amount, QuoteRow.preference,
+                        QuoteRow.plan)
+                 .join(QuoteRow, QuoteRow.id == DispenseRow.quote_id)
+                 .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since,
+                        DispenseRow.state != DispenseState.FAILED.value)
+                 .order_by(DispenseRow.created_at, DispenseRow.id))
+        return [(at, amount, Preference.from_mapping(preference), bool(plan.get("exact")))
+                for at, amount, preference, plan in self.session.execute(query)]
+
+    def newest_start(self, terminal_id: str) -> datetime | None:
+        """Return when the terminal's newest dispense started, or None."""
+        return self.session.scalar(select(func.max(DispenseRow.created_at))
+                                   .where(DispenseRow.terminal_id == terminal_id))
+
     def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
         """Return the terminal's dispenses still in flight with their owners, oldest first."""
         query = (select(DispenseRow)

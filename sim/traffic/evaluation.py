@@ -12,7 +12,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from statistics import fmean, pstdev
 
 from sim.traffic.demand import Withdrawal, generate_demand
@@ -103,18 +103,29 @@ class Score:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """What every run shares: the demand profile, days, start, visits rule, common amounts
-    and the reserve of `cashmix_reserve`."""
+    """What every run shares: the demand (a profile drawn per seed, or `recorded` streams, one
+    per seed number from 0), days, the visits rule and the reserve of `cashmix_reserve`.
 
-    profile: DemandProfile
+    `first_day` is when recorded streams start (a profile's streams start at its own date).
+    """
+
+    profile: DemandProfile | None
     days: int
     replenishment: Replenishment
     reserve: tuple[tuple[int, int], ...] = ()
+    recorded: tuple[tuple[Withdrawal, ...], ...] = ()
+    first_day: date | None = None
 
     @property
     def start(self) -> datetime:
         """Return midnight of the first day."""
-        return datetime.combine(self.profile.start, datetime.min.time())
+        day = self.first_day or self.profile.start
+        return datetime.combine(day, datetime.min.time())
+
+    @property
+    def common(self) -> tuple[int, ...]:
+        """Return the common amounts whose payability is sampled (none for recorded demand)."""
+        return self.profile.common_amounts() if self.profile is not None else ()
 
 
 class Evaluator:
@@ -181,7 +192,12 @@ def _install(setting: Setting) -> None:
 
 
 def stream_for(setting: Setting, terminal: Terminal, seed: int) -> tuple[Withdrawal, ...]:
-    """Return the seed's demand stream for the terminal's notes (kept per process)."""
+    """Return the seed's demand stream for the terminal's notes (drawn once per process), or
+    the recorded stream of that number."""
+    if setting.recorded:
+        if not 0 <= seed < len(setting.recorded):
+            raise ValueError(f"no recorded stream {seed}; there are {len(setting.recorded)}")
+        return setting.recorded[seed]
     key = (seed, terminal.denominations, terminal.note_limit)
     if key not in _STREAMS:
         _STREAMS[key], _ = generate_demand(setting.profile, terminal.denominations,
@@ -197,7 +213,7 @@ def simulate_on(setting: Setting, terminal: Terminal, policy: str, seed: int,
     return simulate(Policy(policy, setting.reserve), terminal,
                     stream_for(setting, terminal, seed), start=setting.start,
                     days=setting.days, replenishment=replenishment or setting.replenishment,
-                    common=setting.profile.common_amounts(), progress=progress)
+                    common=setting.common, progress=progress)
 
 
 def figures_of(run: PolicyRun, terminal: Terminal, seed: int,

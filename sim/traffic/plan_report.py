@@ -13,7 +13,7 @@ from sim.traffic.evaluation import Candidate, Score
 from sim.traffic.frontier import FrontierPoint
 from sim.traffic.plan_run import PlanRun
 from sim.traffic.planned_toml import planned_text
-from sim.traffic.planner import BASELINE_POLICY, Goal
+from sim.traffic.planner import Goal
 
 
 def write_plan(run: PlanRun, source_text: str, out: Path, *,
@@ -49,8 +49,8 @@ def write_plan(run: PlanRun, source_text: str, out: Path, *,
 
 def _rows(run: PlanRun) -> dict[str, Score]:
     policy = run.plan.policy
-    return {f"{BASELINE_POLICY}, file's load": run.baseline, f"{policy}, file's load": run.default,
-            f"{policy}, planned load": run.planned}
+    return {f"{run.plan.baseline_policy}, file's load (baseline)": run.baseline,
+            f"{policy}, file's load": run.default, f"{policy}, planned load": run.planned}
 
 
 def report_text(run: PlanRun, frontier: Sequence[FrontierPoint] = (),
@@ -110,7 +110,7 @@ def _target_text(run: PlanRun) -> str:
     else:
         parts.append(f"fewest visits at <= {_money(round(target.max_cash), currency)} mean cash")
     parts.append(f"refusals <= {target.max_refused:.2%}")
-    return (", ".join(parts) + f" (bank_optimal on the file's load, train seeds: "
+    return (", ".join(parts) + f" ({run.plan.baseline_policy} on the file's load, train seeds: "
             f"{base.visits:.2f} visits, {_money(round(base.mean_cash), currency)}, "
             f"{base.refused:.2%} refused)")
 
@@ -154,7 +154,8 @@ def _verdict(run: PlanRun) -> str:
                f"{planned.refused:.2%} vs {base.refused:.2%}")]
     text = ", ".join(f"{name} {'no more' if ok else '**more**'} ({detail})"
                      for name, ok, detail in checks)
-    return (f"Planned load against {BASELINE_POLICY} on the file's load, same test seeds: "
+    return (f"Planned load against {run.plan.baseline_policy} on the file's load, same test "
+            "seeds: "
             f"{text}; wishes met {planned.met:.1%} vs {base.met:.1%}.")
 
 
@@ -171,7 +172,7 @@ def _failure_table(run: PlanRun) -> str:
 
 def _train_table(run: PlanRun) -> str:
     currency = run.terminal.currency
-    rows = {f"{BASELINE_POLICY}, file's load": run.plan.baseline_train,
+    rows = {f"{run.plan.baseline_policy}, file's load": run.plan.baseline_train,
             "analytic start": run.plan.trials[0].score, "chosen": run.plan.chosen.score}
     lines = ["| candidate | visits/month | mean cash | refused | wish met |",
              "|---|---|---|---|---|"]

@@ -16,8 +16,9 @@ from sim.traffic.terminal import Terminal
 
 @dataclass(frozen=True, slots=True)
 class PlanRun:
-    """The plan, and on the test seeds: the baseline (bank_optimal, the file's load), the
-    policy on the file's load and the policy on the planned load (with wish failures)."""
+    """The plan, and on the test seeds: the baseline (bank_optimal unless the plan says
+    otherwise, the file's load), the policy on the file's load and the policy on the planned
+    load (with wish failures)."""
 
     terminal: Terminal
     plan: Plan
@@ -31,7 +32,7 @@ class PlanRun:
 def run_plan(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, *,
              train_seeds: Sequence[int], test_seeds: Sequence[int], trials: int, seed: int = 0,
              max_visits: float | None = None, max_cash: float | None = None,
-             max_refused: float | None = None,
+             max_refused: float | None = None, baseline_policy: str = BASELINE_POLICY,
              progress: Callable[[int, int], None] | None = None) -> PlanRun:
     """Return the plan for `terminal` and its figures on `test_seeds` (see plan_load)."""
     overlap = set(train_seeds) & set(test_seeds)
@@ -39,11 +40,12 @@ def run_plan(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, 
         raise ValueError(f"test seeds must be fresh; also in train: {sorted(overlap)}")
     plan = plan_load(terminal, evaluator, policy, goal, train_seeds=train_seeds, trials=trials,
                      seed=seed, max_visits=max_visits, max_cash=max_cash,
-                     max_refused=max_refused, progress=progress)
+                     max_refused=max_refused, baseline_policy=baseline_policy,
+                     progress=progress)
     tests = tuple(test_seeds)
     default = Candidate.of(terminal)
     baseline, same_load, planned = evaluator.score_many(
-        terminal, BASELINE_POLICY, [default], tests, classify=True) + evaluator.score_many(
+        terminal, baseline_policy, [default], tests, classify=True) + evaluator.score_many(
         terminal, policy, [default, plan.chosen.candidate], tests, classify=True)
     return PlanRun(terminal, plan, tests, baseline, same_load, planned)
 

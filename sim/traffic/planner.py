@@ -97,9 +97,9 @@ class Trial:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The planner's answer: the resolved target, the baseline it came from (bank_optimal on
-    the file's load, train seeds), the analytic start, every trial, the chosen candidate and
-    its train score (in sample)."""
+    """The planner's answer: the resolved target, the baseline it came from (bank_optimal, or
+    another policy, on the file's load, train seeds), the analytic start, every trial, the
+    chosen candidate and its train score (in sample)."""
 
     policy: str
     target: Target
@@ -108,6 +108,7 @@ class Plan:
     trials: tuple[Trial, ...]
     chosen: Trial
     train_seeds: tuple[int, ...]
+    baseline_policy: str = BASELINE_POLICY
 
     @property
     def any_feasible(self) -> bool:
@@ -131,18 +132,19 @@ def resolve_target(goal: Goal, baseline: Score, *, max_visits: float | None = No
 def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, *,
               train_seeds: Sequence[int], trials: int = 30, seed: int = 0,
               max_visits: float | None = None, max_cash: float | None = None,
-              max_refused: float | None = None,
+              max_refused: float | None = None, baseline_policy: str = BASELINE_POLICY,
               progress: Callable[[int, int], None] | None = None) -> Plan:
     """Return the planned load for `terminal` under `policy` (see the module's method).
 
     `trials` candidates are scored on `train_seeds` (the analytic start is the first); `seed`
     seeds the sampler, so the same call gives the same plan. `progress(done, total)` is called
-    after each batch. Limits are in visits a month, minor units and shares of withdrawals.
+    after each batch. Limits are in visits a month, minor units and shares of withdrawals;
+    those not given come from `baseline_policy` on the file's load (bank_optimal by default).
     """
     import optuna
 
     seeds = tuple(train_seeds)
-    baseline = evaluator.score(terminal, BASELINE_POLICY, Candidate.of(terminal), seeds)
+    baseline = evaluator.score(terminal, baseline_policy, Candidate.of(terminal), seeds)
     target = resolve_target(goal, baseline, max_visits=max_visits, max_cash=max_cash,
                             max_refused=max_refused)
     use = measure_use(terminal, evaluator, policy, seeds)
@@ -172,7 +174,8 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
                 done.append(Trial(asked.number, candidate, score, target.feasible(score)))
             if progress is not None:
                 progress(len(done), trials)
-    return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds)
+    return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds,
+                baseline_policy)
 
 
 def choose(trials: Sequence[Trial], target: Target) -> Trial:
