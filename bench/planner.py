@@ -11,6 +11,9 @@ Prints, each on the test seeds (means, min-max over seeds):
    no more visits.
 3. With 30 % of customers asking for small notes: planned Cashmix at no more visits than
    bank_optimal with the file's load.
+4. The health trade (policy cashmix_trade: a near-equivalent mix sparing a low cassette)
+   against cashmix, on the file's load and on part 1's planned load: visits bought, wishes
+   lost.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import argparse
 import time
 from pathlib import Path
 
-from sim.traffic.evaluation import Evaluator, Score, Setting
+from sim.traffic.evaluation import Candidate, Evaluator, Score, Setting
 from sim.traffic.plan_run import PlanRun, parse_seeds, run_plan
 from sim.traffic.planner import Goal
 from sim.traffic.profile import build_profile, load_tree
@@ -39,7 +42,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--seeds", default=None, help="train seeds (default: the planner's)")
     parser.add_argument("--test-seeds", default="101-106")
-    parser.add_argument("--only", type=int, choices=(1, 2, 3), action="append",
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
     from sim.traffic.plan_cli import DEFAULT_TRAIN, DEFAULT_TRIALS
@@ -47,11 +50,13 @@ def main() -> None:
     trials = args.trials or DEFAULT_TRIALS
     train, test = parse_seeds(args.seeds or DEFAULT_TRAIN), parse_seeds(args.test_seeds)
     terminal = read_terminal(args.terminal)
-    parts = args.only or [1, 2, 3]
+    parts = args.only or [1, 2, 3, 4]
     print(f"{terminal.id}: train seeds {list(train)}, test seeds {list(test)}, {trials} "
           f"candidates, --jobs {args.jobs}")
+    cashmix_run = None
+    if 1 in parts or 4 in parts:
+        cashmix_run = run = _plan(terminal, [], "cashmix", train, test, trials, args.jobs)
     if 1 in parts:
-        run = _plan(terminal, [], "cashmix", train, test, trials, args.jobs)
         base, planned = run.baseline, run.planned
         print("\n1. Cashmix planned vs bank_optimal on the file's load")
         _rows(run)
@@ -86,6 +91,30 @@ def main() -> None:
         _rows(run)
         _check("visits no more", planned.visits <= base.visits,
                f"{planned.visits:.2f} vs {base.visits:.2f}")
+
+
+    if 4 in parts:
+        print("\n4. Health trade (cashmix_trade) against cashmix, test seeds")
+        _trade(terminal, cashmix_run, test, args.jobs)
+
+
+def _trade(terminal, run: PlanRun, test, jobs) -> None:
+    tree = load_tree()
+    setting = Setting(build_profile(tree, terminal.currency), 30,
+                      Replenishment.from_mapping(tree["replenishment"]))
+    loads = (("file's load", Candidate.of(terminal)),
+             ("cashmix planned load", run.plan.chosen.candidate))
+    with Evaluator(setting, jobs=jobs) as evaluator:
+        for label, candidate in loads:
+            plain, traded = (evaluator.score(terminal, policy, candidate, test)
+                             for policy in ("cashmix", "cashmix_trade"))
+            print(f"   {label}:")
+            print(f"     {'cashmix':<26} {_line(plain)}")
+            print(f"     {'cashmix_trade':<26} {_line(traded)}")
+            print(f"     visits bought {plain.visits - traded.visits:+.2f} a month, wishes lost "
+                  f"{(plain.met - traded.met) * 100:+.1f} points, refusals "
+                  f"{(traded.refused - plain.refused) * 100:+.2f} points, mean cash "
+                  f"{_k(traded.mean_cash - plain.mean_cash)}")
 
 
 def _plan(terminal, overrides, policy, train, test, trials, jobs) -> PlanRun:

@@ -47,3 +47,18 @@ def test_run_out_stops_once_a_common_amount_cannot_be_paid(profile, typical):
         assert run.visits == ()
         if run.first_unpayable is not None:
             assert all(o.at <= run.first_unpayable for o in run.outcomes)
+
+
+def test_trade_spares_a_low_cassette_for_a_near_equivalent_mix_and_counts_the_wish_lost(typical):
+    from denomination import Preference
+    from sim.traffic.policies import Policy
+
+    low_2000s = list(typical.with_load({"D": 150}, {"D": 200}).cassettes)
+    fewest = Policy("cashmix").planner()(350000, "CZK", low_2000s, Preference(), 40)
+    traded = Policy("cashmix_trade").planner()(350000, "CZK", low_2000s, Preference(), 40)
+    assert fewest.by_denomination == {200000: 1, 100000: 1, 50000: 1} and fewest.exact
+    assert traded.by_denomination == {100000: 3, 50000: 1} and not traded.exact
+    assert "health_trade" in [r.code for r in traded.reasons]
+    plenty = list(typical.cassettes)
+    assert Policy("cashmix_trade").planner()(350000, "CZK", plenty, Preference(), 40) == \
+        Policy("cashmix").planner()(350000, "CZK", plenty, Preference(), 40)
