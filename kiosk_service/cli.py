@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from denomination.errors import CashmixError
+from kiosk_service.audit_cli import audit
 from kiosk_service.config import TERMINALS_DIR
 from kiosk_service.config_cli import config
 from kiosk_service.errors import TerminalConfigError
@@ -113,6 +114,7 @@ def import_(files: tuple[str, ...]) -> None:
 
 
 main.add_command(config)
+main.add_command(audit)
 main.add_command(plan_load_command)
 
 

@@ -37,6 +37,7 @@ from kiosk_service.records import (
     Dispense,
     DispenseState,
     JournalEntry,
+    NoteOutcome,
     Quote,
     QuoteStatus,
     Terminal,
@@ -329,6 +330,23 @@ class DispenseRepository:
         return self.session.scalar(select(func.max(DispenseRow.created_at))
                                    .where(DispenseRow.terminal_id == terminal_id))
 
+    def all(self, terminal_id: str) -> list[Dispense]:
+        """Return every dispense of the terminal with its notes, oldest first (the audit)."""
+        rows = list(self.session.scalars(
+            select(DispenseRow).where(DispenseRow.terminal_id == terminal_id)
+            .order_by(DispenseRow.created_at, DispenseRow.id)))
+        notes: dict[str, list[NoteOutcome]] = {}
+        query = (select(DispenseNoteRow).join(DispenseRow,
+                                               DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id == terminal_id)
+                 .order_by(DispenseNoteRow.cassette_id))
+        for note in self.session.scalars(query):
+            notes.setdefault(note.dispense_id, []).append(note.to_domain())
+        return [Dispense(row.id, row.terminal_id, row.quote_id,
+                         Amount(row.amount, row.currency), DispenseState(row.state),
+                         tuple(notes.get(row.id, ())), row.created_at, row.updated_at,
+                         row.error) for row in rows]
+
     def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
         """Return the terminal's dispenses still in flight with their owners, oldest first."""
         query = (select(DispenseRow)
@@ -381,6 +399,13 @@ class AuthorizationRepository:
         """Return True when the signature was spent before."""
         return self.session.get(UsedAuthorizationRow, signature.lower()) is not None
 
+    def per_quote(self, terminal_id: str) -> dict[str, int]:
+        """Return quote id -> host authorizations spent on it, for the terminal."""
+        query = (select(UsedAuthorizationRow.quote_id, func.count())
+                 .where(UsedAuthorizationRow.terminal_id == terminal_id)
+                 .group_by(UsedAuthorizationRow.quote_id))
+        return {quote_id: int(n) for quote_id, n in self.session.execute(query)}
+
     def spend(self, terminal_id: str, quote_id: str, signature: str, at: datetime) -> None:
         """Record the signature as spent."""
         self.session.add(UsedAuthorizationRow(signature=signature.lower(),
@@ -399,6 +424,13 @@ class JournalRepository:
         """Append an entry."""
         self.session.add(JournalRow.from_domain(entry))
         self.session.flush()
+
+    def all(self, terminal_id: str, *, kinds: list[str]) -> list[JournalEntry]:
+        """Return every entry of the terminal of these kinds, oldest first (the audit)."""
+        query = (select(JournalRow).where(JournalRow.terminal_id == terminal_id,
+                                          JournalRow.kind.in_(kinds))
+                 .order_by(JournalRow.id))
+        return [row.to_domain() for row in self.session.scalars(query)]
 
     def page(self, terminal_id: str, *, kinds: list[str] | None = None,
              since: datetime | None = None, until: datetime | None = None,
