@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from denomination import bank_optimal, equal_emptying
+from denomination.errors import CashmixError
 from kiosk_service.hardware.errors import (
     XFS_CODE_OF,
     CashUnitError,
@@ -31,15 +33,22 @@ from kiosk_service.hardware.status import (
     DeviceStatus,
     OutputPosition,
 )
-from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError
+from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError, MixRequest
 from kiosk_service.hardware.xfs4iot.storage import face_number, minor_of
 from sim.dispenser import SimulatedDispenser
 from sim.xfs4iot.units import UnitMap, capabilities, common_status, storage
 
+#: The service's own mixes (CashDispenser.GetMixTypes), as KAL's defaults number them.
+SERVICE_MIXES = {
+    "mix1": ("minimumBills", "Minimum number of notes", bank_optimal),
+    "mix2": ("equalEmptying", "Equal emptying of cash units", equal_emptying),
+}
+
 #: Commands answered at once, beside the queue (as KAL's [CommandHandlerAsync] handlers are).
 IMMEDIATE = frozenset({"Common.Status", "Common.Capabilities", "Storage.GetStorage",
                        "CashDispenser.GetPresentStatus", "Common.Cancel",
-                       "ServicePublisher.GetServices"})
+                       "ServicePublisher.GetServices", "CashDispenser.GetMixTypes",
+                       "CashManagement.GetBankNoteTypes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +181,50 @@ class DeviceService:
     # -- CashDispenser ----------------------------------------------------------------------
 
     def _CashDispenser_Dispense(self, payload):
-        currencies, values = self.dialect.dispense_mix(payload)
+        counts = self._denominate(self.dialect.dispense_mix(payload))
+        if isinstance(counts, Answer):
+            return counts
+        self._dispenses += 1
+        try:
+            result = self.device.dispense(counts)
+        except DispenserError as error:
+            return self._dispense_failure(error)
+        self._remember(result)
+        events = tuple(self._note_errors(result))
+        return Answer(events=events, payload=self._dispense_payload(result),
+                      disconnect=self._dispenses in self._disconnect_on)
+
+    def _CashDispenser_Denominate(self, payload):
+        counts = self._denominate(self.dialect.dispense_mix(payload, denominate=True))
+        if isinstance(counts, Answer):
+            return counts
+        denomination = self._denomination(counts)
+        return Answer(payload={"result": denomination} if self.dialect.name != "2021-1"
+                      else denomination)
+
+    def _CashDispenser_GetMixTypes(self, payload):
+        return Answer(payload={"mixes": {
+            name: {"type": "algorithm", "algorithm": algorithm, "name": title}
+            for name, (algorithm, title, _) in SERVICE_MIXES.items()}})
+
+    def _CashManagement_GetBankNoteTypes(self, payload):
+        status = self.device.status()
+        items = {}
+        for note_id, cassette in enumerate(status.cassettes, start=1):
+            item = self.units.item_of(cassette.id)
+            if item not in items:
+                items[item] = {"cashItem": {
+                    "noteID": note_id, "currency": cassette.currency, "release": 0,
+                    "value": face_number(cassette.denomination, self.exponents[cassette.currency])},
+                    "enabled": True}
+        return Answer(payload={"items": items})
+
+    def _denominate(self, request: MixRequest) -> dict[str, int] | Answer:
+        """Return cassette id -> notes for a mix request, checked as the standard says, or the
+        refusal to answer with."""
         status = self.device.status()
         counts: dict[str, int] = {}
-        for name, notes in values.items():
+        for name, notes in request.counts.items():
             if isinstance(notes, bool) or not isinstance(notes, int) or notes < 0:
                 return _failure(InvalidDenomination(f"{name}: {notes!r} is not a note count"))
             cassette_id = self.units.cassette_of(name)
@@ -183,6 +232,14 @@ class DeviceService:
                 return _failure(NotDispensableByDevice(f"{name} is not a dispensing unit"))
             if notes:
                 counts[cassette_id] = notes
+        if request.mix is not None:
+            mixed = self._service_mix(request, status)
+            if isinstance(mixed, Answer):
+                return mixed
+            if any(mixed.get(c, 0) < n for c, n in counts.items()):
+                return _failure(NotDispensableByDevice("the mix cannot include the partial "
+                                                       "counts asked for"))
+            counts = mixed
         if not counts:
             return _failure(InvalidDenomination("the application mix has no notes"))
         totals: dict[str, int] = {}
@@ -190,7 +247,7 @@ class DeviceService:
             unit = status.cassette(cassette_id)
             totals[unit.currency] = totals.get(unit.currency, 0) + unit.denomination * notes
         asked = {code: minor_of(value, self.exponents.get(code, 0))
-                 for code, value in currencies.items() if value}
+                 for code, value in request.currencies.items() if value}
         if asked != totals:
             return _failure(InvalidDenomination("the notes do not add up to the currencies"))
         if sum(counts.values()) > status.max_dispense_items:
@@ -207,15 +264,25 @@ class DeviceService:
                     return _failure(TooManyItems(f"{cassette_id} holds {unit.count} notes"))
                 return _failure(NotDispensableByDevice(
                     f"{self.units.name_of(cassette_id)} holds {unit.count} notes"))
-        self._dispenses += 1
+        return counts
+
+    def _service_mix(self, request: MixRequest, status: DeviceStatus
+                     ) -> dict[str, int] | Answer:
+        """Denominate with one of the service's own mixes (a third-party client's way)."""
+        if request.mix not in SERVICE_MIXES:
+            return Answer(completion_code="commandErrorCode", error_code="invalidMixNumber",
+                          error_description=f"no mix {request.mix}; GetMixTypes lists them")
+        amounts = {code: minor_of(value, self.exponents.get(code, 0))
+                   for code, value in request.currencies.items() if value}
+        if len(amounts) != 1 or None in amounts.values():
+            return _failure(InvalidDenomination("a mix needs one currency and an exact amount"))
+        (currency, amount), = amounts.items()
         try:
-            result = self.device.dispense(counts)
-        except DispenserError as error:
-            return self._dispense_failure(error)
-        self._remember(result)
-        events = tuple(self._note_errors(result))
-        return Answer(events=events, payload=self._dispense_payload(result),
-                      disconnect=self._dispenses in self._disconnect_on)
+            plan = SERVICE_MIXES[request.mix][2](amount, currency, status.for_planning(),
+                                                 max_notes=status.max_dispense_items)
+        except CashmixError as error:
+            return _failure(NotDispensableByDevice(error.message))
+        return {c: n for c, n in plan.by_cassette.items() if n}
 
     def _CashDispenser_Present(self, payload):
         try:

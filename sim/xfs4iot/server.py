@@ -169,7 +169,9 @@ class Endpoint:
         elif command.name == "Common.Cancel":
             self._cancel(client, command)
         elif command.name in IMMEDIATE:
-            self._answer(client, command, self.service.execute(command.name, command.payload))
+            with self.service.lock:     # its events and completion before any later event
+                self._answer(client, command, self.service.execute(command.name,
+                                                                   command.payload))
         else:
             timeout = command.timeout or 0
             job = Job(client, command, time.monotonic() + timeout / 1000 if timeout else None)
@@ -216,13 +218,14 @@ class Endpoint:
                 self._answer(job.client, job.command, Answer(
                     completion_code="timeOut", error_description="waited past its timeout"))
                 continue
-            answer = self.service.execute(job.command.name, job.command.payload)
-            if answer.disconnect:
-                for event in answer.events:
-                    self._event(job.client, job.command, event)
-                job.client.socket.close(code=1011, reason="simulated disconnect")
-                continue
-            self._answer(job.client, job.command, answer)
+            with self.service.lock:     # its events and completion before any later event
+                answer = self.service.execute(job.command.name, job.command.payload)
+                if answer.disconnect:
+                    for event in answer.events:
+                        self._event(job.client, job.command, event)
+                    job.client.socket.close(code=1011, reason="simulated disconnect")
+                    continue
+                self._answer(job.client, job.command, answer)
 
     def _watch_take(self) -> None:
         """The customer: report a take of presented notes as an unsolicited ItemsTakenEvent."""

@@ -31,8 +31,10 @@ COMMANDS = {
     "Common": ["Common.Status", "Common.Capabilities", "Common.Cancel"],
     "Storage": ["Storage.GetStorage", "Storage.SetStorage"],
     "CashDispenser": ["CashDispenser.Dispense", "CashDispenser.Present",
-                      "CashDispenser.Reject", "CashDispenser.GetPresentStatus"],
-    "CashManagement": ["CashManagement.Retract", "CashManagement.Reset"],
+                      "CashDispenser.Reject", "CashDispenser.GetPresentStatus",
+                      "CashDispenser.Denominate", "CashDispenser.GetMixTypes"],
+    "CashManagement": ["CashManagement.Retract", "CashManagement.Reset",
+                       "CashManagement.GetBankNoteTypes"],
 }
 EVENTS = {
     "Common": ["Common.StatusChangedEvent"],

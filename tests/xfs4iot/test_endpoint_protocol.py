@@ -210,3 +210,36 @@ def test_the_publisher_lists_the_service(device):
     publisher.socket.close()
     services = reply["payload"]["services"]
     assert [s["serviceURI"].rsplit("/", 1)[-1] for s in services] == ["CashDispenser1"]
+
+
+def test_a_client_may_ask_for_the_service_s_own_mix(device):
+    """KAL's test client dispenses with `mix1` (minimum notes), not an application mix."""
+    client, dialect = device
+    if dialect == "2024-3":     # the 2024-3 schema covers the Dispense subset we drive only
+        client.outside_subset.update({"CashDispenser.GetMixTypes", "CashDispenser.Denominate",
+                                      "CashManagement.GetBankNoteTypes"})
+    mixes = client.call("CashDispenser.GetMixTypes", 50)["payload"]["mixes"]
+    assert mixes["mix1"]["algorithm"] == "minimumBills"
+    notes = client.call("CashManagement.GetBankNoteTypes", 51)["payload"]["items"]
+    assert notes["typeCZK2000"]["cashItem"] == {"noteID": 5, "currency": "CZK", "release": 0,
+                                                "value": 2000}
+    if dialect == "2021-1":
+        mix = {"denomination": {"denomination": {"currencies": {"CZK": 3500}}, "mix": "mix1"},
+               "position": "outDefault"}
+        denominate = {"denomination": {"currencies": {"CZK": 3500}}, "mix": "mix1"}
+    else:
+        mix = {"denomination": {"denomination": {"service": {"currencies": {"CZK": 3500},
+                                                             "mix": "mix1"}}},
+               "position": "outDefault"}
+        denominate = {"request": {"denomination": {"service": {"currencies": {"CZK": 3500},
+                                                               "mix": "mix1"}}}}
+    planned = client.call("CashDispenser.Denominate", 52, denominate)["payload"]
+    planned = planned.get("result", planned)
+    assert planned["values"] == {"unit5": 1, "unit4": 1, "unit3": 1}   # 2000 + 1000 + 500
+    reply = client.call("CashDispenser.Dispense", 53, mix)
+    assert completion_of(reply, dialect) == ("success", None)
+    assert reply["payload"]["denomination"]["values"] == planned["values"]
+    wrong = json.loads(json.dumps(mix).replace("mix1", "mix9"))
+    client.call("CashDispenser.Reject", 54)
+    assert completion_of(client.call("CashDispenser.Dispense", 55, wrong), dialect) == \
+        ("commandErrorCode", "invalidMixNumber")

@@ -4,7 +4,8 @@
 
 Each case runs the `xfs4iot://` driver against `kiosk-sim xfs4iot` (in this process) and
 keeps every message as JSON lines `{"direction", "message"}`, as the driver saw them: discovery
-(publisher, capabilities), the storage and status reads, then the case itself. The port of the service URI is written as 5846, the range's first.
+(publisher, capabilities), the storage and status reads, then the case itself. The port of the
+service URI is written as 5846, the range's first.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from kiosk_service.hardware.xfs4iot.messages import (
+    UNSOLICITED_EVENTS,
     Dialect,
     Message,
     MessageError,
@@ -150,7 +151,10 @@ class Connection:
             return None
         if self.observer:
             self.observer("to_client", _json(text))
-        if message.unsolicited:
+        # Some services tag an unsolicited event with the request id of the command that led
+        # to it (an ItemsTakenEvent after Present): it is unsolicited all the same.
+        if message.unsolicited or (message.type == MessageType.EVENT
+                                   and message.name in UNSOLICITED_EVENTS):
             self.on_unsolicited(message)
         return message
 

@@ -14,6 +14,8 @@ from kiosk_service.hardware.xfs4iot.options import XFSOptions
 #: The interfaces one service must offer for Cashmix to dispense through it.
 REQUIRED_INTERFACES = frozenset({"CashDispenser", "CashManagement", "Storage", "Common"})
 DISCOVERY_TIMEOUT = 10.0
+#: The note limit assumed of a service that reports no `cashDispenser.maxDispenseItems`.
+UNREPORTED_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,8 @@ class Service:
     uri: str
     max_dispense_items: int
     versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Where CashManagement.Retract sends presented notes: `retract`, else `reject`.
+    retract_area: str = "retract"
 
 
 def service_name(uri: str) -> str:
@@ -92,10 +96,14 @@ def _capabilities(uri: str, options: XFSOptions, observer: Observer | None) -> S
             listed = [v for v in (info or {}).get("versions") or [] if isinstance(v, str)]
             if listed:
                 versions[command] = tuple(sorted(listed, key=_version_key))
-    limit = (payload.get("cashDispenser") or {}).get("maxDispenseItems")
+    dispenser = payload.get("cashDispenser") or {}
+    limit = dispenser.get("maxDispenseItems")
     if not isinstance(limit, int) or limit < 1:
-        return "reports no cashDispenser.maxDispenseItems"
-    return Service(uri, limit, versions)
+        # Not reported: only the device's own refusals (tooManyItems) limit a dispense.
+        limit = UNREPORTED_LIMIT
+    areas = dispenser.get("retractAreas") or {}
+    area = "reject" if areas and not areas.get("retract") and areas.get("reject") else "retract"
+    return Service(uri, limit, versions, area)
 
 
 def _version_key(version: str) -> tuple[int, ...]:

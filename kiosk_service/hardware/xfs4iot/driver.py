@@ -107,6 +107,7 @@ class XFS4IoTDispenser(Dispenser):
         self._position = OutputPosition.IDLE
         self._presented: dict[str, int] = {}
         self._taken = False
+        self._presenting = False     # a take reported before Present completes still counts
         self._interrupted: OperationResult | None = None
         self._declared: dict[str, CassetteStatus] = {}
         self._service: Service = discover(options, observer=observer)
@@ -231,15 +232,19 @@ class XFS4IoTDispenser(Dispenser):
                 raise NoItems(f"nothing stacked to present (position {self._position})")
             before = self._units = self._read_storage()
             stack = self._out_counter(before, "stacked")
-            reply = self._act("CashDispenser.Present",
-                              {"position": "outDefault"}, lost_ok=True)
+            self._presenting, self._taken = True, False
+            try:
+                reply = self._act("CashDispenser.Present",
+                                  {"position": "outDefault"}, lost_ok=True)
+            finally:
+                self._presenting = False
             after = self._units = self._read_storage()
             moved = self._moved(before, after)
             presented = {c: m.presented for c, m in moved.items() if m.presented}
             if presented:
                 self._presented = dict(stack)
-                self._position = OutputPosition.PRESENTED
-                self._taken = False
+                self._position = OutputPosition.TAKEN if self._taken else \
+                    OutputPosition.PRESENTED
                 return OperationResult(Operation.PRESENT, {
                     c: m for c, m in moved.items() if m.presented}, self._position,
                     events=(DeviceEvent(EventKind.ITEMS_PRESENTED,
@@ -400,8 +405,11 @@ class XFS4IoTDispenser(Dispenser):
             self._reconcile_take()
 
     def _unsolicited(self, message: Message) -> None:
-        if message.name == "CashManagement.ItemsTakenEvent" and self._presented \
-                and self._position == OutputPosition.PRESENTED:
+        if message.name != "CashManagement.ItemsTakenEvent":
+            return
+        if self._presenting:
+            self._taken = True
+        elif self._presented and self._position == OutputPosition.PRESENTED:
             self._taken = True
             self._position = OutputPosition.TAKEN
 
@@ -461,7 +469,12 @@ class XFS4IoTDispenser(Dispenser):
         self._sync_position()
 
     def _adopt_presented(self) -> None:
-        reply = self._query("CashDispenser.GetPresentStatus", {"position": "outDefault"})
+        try:
+            reply = self._query("CashDispenser.GetPresentStatus", {"position": "outDefault"})
+        except DispenserError:
+            # A device without it: the notes there are not known per cassette.
+            self._presented = {}
+            return
         values = ((reply.completion.payload.get("denomination") or {}).get("values") or {})
         by_unit = {unit.name: cassette_id for cassette_id, unit in self._cassette_units().items()}
         self._presented = {by_unit[name]: n for name, n in values.items()
@@ -501,7 +514,8 @@ class XFS4IoTDispenser(Dispenser):
 
     def _retract(self, operation: Operation, events: tuple) -> OperationResult:
         before = self._units
-        reply = self._act("CashManagement.Retract", self._dialect.retract_payload(),
+        reply = self._act("CashManagement.Retract",
+                          self._dialect.retract_payload(self._service.retract_area),
                           lost_ok=True)
         self._conn_drain()
         self._units = self._read_storage()

@@ -72,6 +72,8 @@ class Message:
 VERSIONS_2024_3: dict[tuple[str, str], str] = {
     ("CashDispenser.Dispense", "command"): "3.0",
     ("CashDispenser.Dispense", "completion"): "3.0",
+    ("CashDispenser.Denominate", "command"): "3.0",
+    ("CashDispenser.Denominate", "completion"): "3.0",
     ("CashDispenser.IncompleteDispenseEvent", "event"): "3.0",
     ("CashDispenser.GetPresentStatus", "completion"): "3.0",
     ("Common.Capabilities", "completion"): "3.0",
@@ -148,9 +150,10 @@ class Dialect:
         """Return a Dispense payload for an application mix (unit name -> notes)."""
         raise NotImplementedError
 
-    def dispense_mix(self, payload: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
-        """Return (currencies, unit counts) of a Dispense payload's application mix; raises
-        MessageError (status None: the command is acknowledged, then completes invalidData)."""
+    def dispense_mix(self, payload: Mapping[str, Any], *, denominate: bool = False
+                     ) -> MixRequest:
+        """Return the mix a Dispense (or, with `denominate`, a Denominate) payload asks for;
+        raises MessageError (status None: acknowledged, then completes invalidData)."""
         raise NotImplementedError
 
     def retract_payload(self, area: str = "retract", index: int = 1) -> dict[str, Any]:
@@ -194,12 +197,16 @@ class Dialect2021(Dialect):
                                                   "values": dict(counts)}},
                 "position": POSITION}
 
-    def dispense_mix(self, payload):
-        request = _object(_object(payload.get("denomination")).get("denomination"))
-        if request.get("values") is None:
-            raise MessageError("only an application mix (denomination.values) is supported",
-                               None)
-        return _currencies(request.get("currencies")), _object(request.get("values"))
+    def dispense_mix(self, payload, *, denominate=False):
+        # Dispense wraps the DenominateRequest in `denomination`; Denominate is one.
+        outer = payload if denominate else _object(payload.get("denomination"))
+        request = _object(outer.get("denomination"))
+        mix = outer.get("mix")
+        if request.get("values") is None and mix is None:
+            raise MessageError("give denomination.values (an application mix) or a mix", None)
+        return MixRequest(_currencies(request.get("currencies")),
+                          dict(_object(request.get("values"))), mix or None,
+                          partial=bool(mix))
 
     def retract_payload(self, area="retract", index=1):
         return {"retractArea": area, "index": index}
@@ -269,16 +276,21 @@ class Dialect2024(Dialect):
                                                           "counts": dict(counts)}}},
                 "position": POSITION}
 
-    def dispense_mix(self, payload):
-        request = _object(_object(payload.get("denomination")).get("denomination"))
+    def dispense_mix(self, payload, *, denominate=False):
+        request = _object(_object(payload.get("request" if denominate else "denomination"))
+                          .get("denomination"))
         app, service = request.get("app"), request.get("service")
         if (app is None) == (service is None):
             raise MessageError("give exactly one of denomination.app and denomination.service",
                                None)
-        if app is None:
-            raise MessageError("only an application mix (denomination.app) is supported", None)
-        app = _object(app)
-        return _currencies(app.get("currencies")), _object(app.get("counts"))
+        if app is not None:
+            app = _object(app)
+            return MixRequest(_currencies(app.get("currencies")),
+                              dict(_object(app.get("counts"))))
+        service = _object(service)
+        return MixRequest(_currencies(service.get("currencies")),
+                          dict(_object(service.get("partial"))), service.get("mix") or "mix1",
+                          partial=True)
 
     def retract_payload(self, area="retract", index=1):
         return {"location": {"retractArea": area, "index": index}}
@@ -313,6 +325,18 @@ class Dialect2024(Dialect):
 
 
 DIALECTS: dict[str, type[Dialect]] = {"2021-1": Dialect2021, "2024-3": Dialect2024}
+
+
+@dataclass(frozen=True, slots=True)
+class MixRequest:
+    """What a Dispense or Denominate asks for: the currencies' totals and either the unit
+    counts (an application mix) or a mix of the service's (`mix1`), with `counts` then the
+    notes that must be part of it (`partial`)."""
+
+    currencies: Mapping[str, float]
+    counts: Mapping[str, Any] = field(default_factory=dict)
+    mix: str | None = None
+    partial: bool = False
 
 
 def dialect_named(name: str) -> Dialect:
