@@ -76,6 +76,9 @@ def add_xfs4iot_command(commands) -> None:
                          help="JSON file holding the device state across restarts")
     command.add_argument("--real-time", action="store_true",
                          help="mechanical steps take as long as on a real dispenser")
+    command.add_argument("--pace", type=float, default=1.0,
+                         help="with --real-time, scale the mechanical times (1: a real "
+                              "dispenser's, 0.1: ten times faster)")
     command.add_argument("--transcript", type=Path, default=None,
                          help="append every message, both ways, to this JSON-lines file")
     command.add_argument("--certfile", type=Path, default=None,
@@ -152,7 +155,8 @@ def run_xfs4iot(args: argparse.Namespace) -> int:
         endpoint = build_endpoint(args.terminal, dialect=args.dialect, host=args.host,
                                   port=args.port, seed=args.seed, faults=args.faults,
                                   take_after=args.take_after, state=args.state,
-                                  real_time=args.real_time, observer=transcript,
+                                  real_time=args.real_time, pace=args.pace,
+                                  observer=transcript,
                                   kal_codes=args.kal_codes, ssl_context=tls)
         endpoint.bind()
     except CashmixError as error:

@@ -31,6 +31,7 @@ from kiosk_service.hardware.xfs4iot.messages import (
     MessageType,
 )
 from sim.xfs4iot.device import IMMEDIATE, Answer, DeviceService
+from sim.xfs4iot.units import publisher_payload
 
 PUBLISHER_PATH = "/xfs4iot/v1.0"
 SERVICE_NAME = "CashDispenser1"
@@ -179,10 +180,15 @@ class Endpoint:
             self._jobs.put(job)
 
     def _publish(self, client: Client, command: Message, socket: ServerConnection) -> None:
+        if command.name in ("Common.Status", "Common.Capabilities"):
+            self._answer(client, command, Answer(payload=publisher_payload(
+                command.name, self.dialect)))
+            return
         if command.name != "ServicePublisher.GetServices":
             self._answer(client, command, Answer(
                 completion_code="unsupportedCommand",
-                error_description="the publisher answers ServicePublisher.GetServices only"))
+                error_description="the publisher answers ServicePublisher.GetServices, "
+                                  "Common.Status and Common.Capabilities"))
             return
         host = socket.request.headers.get("Host") or f"{self.host}:{self.port}"
         scheme = "wss" if self.ssl_context else "ws"

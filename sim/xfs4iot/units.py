@@ -209,3 +209,14 @@ def capabilities(status: DeviceStatus, dialect: Dialect) -> dict[str, Any]:
                           "intermediateStacker": True, "itemsTakenSensor": True,
                           "positions": {"center": True}},
         "cashManagement": {"cashBox": False, "exchangeType": {"byHand": True}}}
+
+
+def publisher_payload(name: str, dialect: Dialect) -> dict[str, Any]:
+    """Return the publisher's own Common.Status or Common.Capabilities payload."""
+    if name == "Common.Status":
+        return {"common": {"device": "online"}}
+    commands = ["ServicePublisher.GetServices", "Common.Status", "Common.Capabilities"]
+    return {"interfaces": [{"name": "Common", "commands": {
+                c: {"versions": [dialect.default_version(c, "command")]} for c in commands},
+                "events": {}, "maximumRequests": 100}],
+            "common": {"serviceVersion": "cashmix-sim 1.0"}}

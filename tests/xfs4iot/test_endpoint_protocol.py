@@ -243,3 +243,13 @@ def test_a_client_may_ask_for_the_service_s_own_mix(device):
     client.call("CashDispenser.Reject", 54)
     assert completion_of(client.call("CashDispenser.Dispense", 55, wrong), dialect) == \
         ("commandErrorCode", "invalidMixNumber")
+
+
+def test_the_publisher_answers_status_and_capabilities_too(device):
+    client, dialect = device
+    publisher = Client(client.publisher_url, dialect)
+    status = publisher.call("Common.Status", 1)
+    capabilities = publisher.call("Common.Capabilities", 2)
+    publisher.socket.close()
+    assert status["payload"]["common"]["device"] == "online"
+    assert capabilities["payload"]["interfaces"][0]["name"] == "Common"

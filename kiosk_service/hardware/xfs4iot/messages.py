@@ -242,8 +242,10 @@ class Dialect2021(Dialect):
             return _with(message, payload, status=None if status in (None, "ok") else status,
                          error_description=description)
         if message.type == MessageType.COMPLETION:
-            code = payload.pop("completionCode", None)
-            description = payload.pop("errorDescription", None)
+            # Tolerated: a sender that put them in the header, as 2023-2 and later do.
+            code = payload.pop("completionCode", None) or header.get("completionCode")
+            description = payload.pop("errorDescription", None) or \
+                header.get("errorDescription")
             return _with(message, payload, completion_code=code,
                          error_description=description)
         return _with(message, payload)
@@ -316,12 +318,18 @@ class Dialect2024(Dialect):
                 header["errorDescription"] = message.error_description
 
     def _lift(self, message, header, payload):
-        timeout = header.get("timeout")
+        # Tolerated: a sender that kept 2021-1's places, or acknowledged with status "ok".
+        timeout = header.get("timeout", payload.get("timeout"))
+        code = header.get("completionCode")
+        description = header.get("errorDescription")
+        if message.type == MessageType.COMPLETION and code is None:
+            code = payload.pop("completionCode", None)
+            description = description or payload.pop("errorDescription", None)
+        status = header.get("status")
         return _with(message, payload,
                      timeout=timeout if isinstance(timeout, int) else None,
-                     completion_code=header.get("completionCode"),
-                     error_description=header.get("errorDescription"),
-                     status=header.get("status"))
+                     completion_code=code, error_description=description,
+                     status=None if status in (None, "ok") else status)
 
 
 DIALECTS: dict[str, type[Dialect]] = {"2021-1": Dialect2021, "2024-3": Dialect2024}
