@@ -1,4 +1,4 @@
-"""The `kiosk-service` command: serve, db upgrade, terminals import, config, keys create, demo."""
+"""The `kiosk-service` command: serve, db upgrade, terminals import, config, keys, demo."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from denomination.errors import CashmixError
 from kiosk_service.audit_cli import audit
 from kiosk_service.config import TERMINALS_DIR
 from kiosk_service.config_cli import config
 from kiosk_service.errors import TerminalConfigError
+from kiosk_service.keys_cli import keys
 from kiosk_service.listener import ListenError, bind_listener
 from kiosk_service.plan_load import plan_load_command
 from kiosk_service.records import Role
@@ -118,26 +118,7 @@ main.add_command(audit)
 main.add_command(plan_load_command)
 
 
-@main.group()
-def keys() -> None:
-    """API keys."""
-
-
-@keys.command("create")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--terminal", default=None, help="The terminal the key is for (kiosk: required).")
-@click.option("--label", default="", help="Who or what holds the key.")
-def create(role: str, terminal: str | None, label: str) -> None:
-    """Create an API key and print it; it is shown only this once."""
-    from kiosk_service.services.keys import create_key
-
-    with _session() as deps:
-        try:
-            key = create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
-                             label=label)
-        except CashmixError as error:
-            raise click.ClickException(error.message) from error
-    click.echo(key)
+main.add_command(keys)
 
 
 @main.command()

@@ -17,7 +17,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
     Settings: DATABASE_URL, DISPENSER_URL (for terminals whose file names none),
     QUOTE_HOLD_SECONDS, TAKE_TIMEOUT_SECONDS (how long a dispense waits for the customer;
     0 returns at `presented`), AUTHORIZATION_MAX_SECONDS (how far ahead a host authorization may
-    expire), MAX_CONTENT_LENGTH (bytes of a request body), RECOVER_ON_START.
+    expire), MAX_CONTENT_LENGTH (bytes of a request body), RECOVER_ON_START,
+    AUTH_FAILURES_PER_KEY and AUTH_FAILURES_PER_ADDRESS (failed authentications allowed per
+    AUTH_FAILURE_WINDOW_SECONDS before 429), TRUSTED_PROXIES (how many reverse proxies in front
+    set X-Forwarded-For/-Proto: 0 trusts none), SESSION_COOKIE_SECURE (Secure console cookie
+    even when the request did not arrive over TLS).
     """
     return {
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'cashmix.sqlite'}",
@@ -27,6 +31,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "AUTHORIZATION_MAX_SECONDS": 300,
         "MAX_CONTENT_LENGTH": 16 * 1024,
         "RECOVER_ON_START": True,
+        "AUTH_FAILURES_PER_KEY": 10,
+        "AUTH_FAILURES_PER_ADDRESS": 30,
+        "AUTH_FAILURE_WINDOW_SECONDS": 60,
+        "TRUSTED_PROXIES": 0,
+        "SESSION_COOKIE_SECURE": False,
         "API_TITLE": "Cashmix kiosk service",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

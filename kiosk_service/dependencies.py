@@ -23,7 +23,7 @@ from kiosk_service.persistence.database import build_engine, is_sqlite
 from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.services.dispenses import DispenseSettings
-from kiosk_service.services.keys import KeyCache
+from kiosk_service.services.keys import AuthLimits
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Dependencies:
     quote_hold: timedelta
     dispense_settings: DispenseSettings
     writers: threading.Lock | None = None
-    keys: KeyCache | None = None
+    auth_limits: AuthLimits = AuthLimits()
 
     @classmethod
     def build(cls, config: Mapping[str, Any], *, clock: Clock,
@@ -57,7 +57,10 @@ class Dependencies:
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
                                     os.environ if environ is None else environ,
                                     f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"),
-                   threading.Lock() if is_sqlite(engine) else None, KeyCache(clock))
+                   threading.Lock() if is_sqlite(engine) else None,
+                   AuthLimits(int(config["AUTH_FAILURES_PER_KEY"]),
+                              int(config["AUTH_FAILURES_PER_ADDRESS"]),
+                              timedelta(seconds=config["AUTH_FAILURE_WINDOW_SECONDS"])))
         metrics.watch_cassettes(deps.cassette_levels)
         return deps
 

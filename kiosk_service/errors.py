@@ -29,6 +29,17 @@ class Forbidden(CashmixError):
     code = "forbidden"
 
 
+class TooManyRequests(CashmixError):
+    """Too many failed authentications from this address or for this key id: wait
+    `retry_after` seconds (also the `Retry-After` header)."""
+
+    code = "too_many_requests"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after"])}
+
+
 class QuoteExpired(CashmixError):
     """The quote's hold ran out; ask for a new quote."""
 
@@ -118,6 +129,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "invalid_state": 409,
     "quote_expired": 410,
     "unsupported_media_type": 415,
+    "too_many_requests": 429,
     "device_error": 503,
     "optimiser_error": 500,
 }
@@ -177,7 +189,7 @@ def init_app(app: Any) -> None:
     @app.errorhandler(CashmixError)
     def handle_cashmix_error(error: CashmixError):
         body = error_body(error)
-        return body, body["status"]
+        return body, body["status"], getattr(error, "headers", {})
 
     @app.errorhandler(Exception)
     def handle_crash(error: Exception):

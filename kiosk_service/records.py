@@ -204,6 +204,10 @@ class JournalKind(StrEnum):
 
     TERMINAL_IMPORTED = "terminal_imported"
     KEY_CREATED = "key_created"
+    KEY_REVOKED = "key_revoked"
+    KEY_ROTATED = "key_rotated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    AUTHENTICATION_LIMITED = "authentication_limited"
     POLICY_CHANGED = "policy_changed"
     CASSETTE_REPLENISHED = "cassette_replenished"
     CASSETTE_ADJUSTED = "cassette_adjusted"
@@ -239,7 +243,8 @@ class JournalEntry:
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:
-    """A stored API key: its public id, the hash of its secret, its role and terminal."""
+    """A stored API key: its public id, the hash of its secret, its role and terminal, when it
+    expires (None: never) and when it was revoked (None: it was not)."""
 
     id: str
     secret_hash: str
@@ -247,7 +252,25 @@ class ApiKey:
     terminal_id: str | None
     created_at: datetime
     label: str = ""
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
     def may_act_on(self, terminal_id: str) -> bool:
         """Return True when the key covers `terminal_id` (admin and unscoped staff cover all)."""
         return self.role == Role.ADMIN or self.terminal_id in (None, terminal_id)
+
+    def state_at(self, now: datetime) -> KeyState:
+        """Return whether the key works at `now`: active, expired or revoked."""
+        if self.revoked_at is not None:      # at once, whatever this process's clock says
+            return KeyState.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return KeyState.EXPIRED
+        return KeyState.ACTIVE
+
+
+class KeyState(StrEnum):
+    """Whether an API key works now."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"

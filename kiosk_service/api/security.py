@@ -27,23 +27,33 @@ ACCESS_RESPONSES = {
     404: "`not_found`: for a key that covers every terminal (admin, or staff issued for no "
          "one terminal), the terminal does not exist; for any allowed key, the terminal has "
          "no such quote, dispense or cassette.",
+    429: "`too_many_requests`: too many failed authentications in the last minute from this "
+         "client address or for this key id; every request from the address or with the key "
+         "id is refused until the `Retry-After` header's seconds have passed "
+         "(`errors.retry_after` says the same).",
 }
+
+#: The header a 429 carries, documented with it.
+RETRY_AFTER = {"Retry-After": {"description": "Seconds until authentication is tried again.",
+                               "schema": {"type": "integer"}}}
 
 
 def requires(*roles: Role) -> Callable:
     """Let the view run only for a key of one of `roles` that covers the `tid` in the URL.
 
-    No or unknown key: 401 `unauthenticated`; wrong role, or a terminal the key does not cover
-    (existing or not, so a terminal-bound key cannot probe which terminals exist): 403
-    `forbidden`. Runs before the body is validated, so an anonymous caller learns nothing about
-    the API. Documents 401, 403 and 404 in the operation's OpenAPI entry.
+    No, unknown, revoked or expired key: 401 `unauthenticated`; after too many failures from the
+    client's address or for the key id: 429 `too_many_requests`; wrong role, or a terminal the
+    key does not cover (existing or not, so a terminal-bound key cannot probe which terminals
+    exist): 403 `forbidden`. Runs before the body is validated, so an anonymous caller learns
+    nothing about the API. Documents 401, 403, 404 and 429 in the operation's OpenAPI entry.
     """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             deps = current_deps()
-            key = authenticate(_bearer(), uow=deps.unit_of_work(), cache=deps.keys)
+            key = authenticate(_bearer(), uow=deps.unit_of_work(), clock=deps.clock,
+                               address=request.remote_addr, limits=deps.auth_limits)
             if key.role not in roles:
                 raise Forbidden(f"A {key.role} key may not do this; it needs a "
                                 f"{' or '.join(str(r) for r in roles)} key.", role=str(key.role))
@@ -57,7 +67,8 @@ def requires(*roles: Role) -> Callable:
         documented = checked._apidoc.setdefault("response", {}).setdefault("responses", {})
         for status, description in ACCESS_RESPONSES.items():
             documented.setdefault(status, []).append(
-                {"description": description, "schema": ErrorSchema, "content_type": None})
+                {"description": description, "schema": ErrorSchema, "content_type": None}
+                | ({"headers": RETRY_AFTER} if status == 429 else {}))
         return checked
 
     return decorate

@@ -12,7 +12,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from kiosk_service.api.deps import current_deps
 from kiosk_service.errors import Forbidden
-from kiosk_service.records import ApiKey, Role
+from kiosk_service.records import ApiKey, KeyState, Role
 
 CONSOLE_ROLES = (Role.STAFF, Role.ADMIN)
 
@@ -40,13 +40,17 @@ def sign_in(key: ApiKey) -> None:
 
 
 def signed_in_key() -> ApiKey | None:
-    """Return the key of the signed-in person, or None (also when the key was removed)."""
+    """Return the key of the signed-in person, or None (also when the key was removed, revoked
+    or has expired: read on every request, so a revocation signs out at once)."""
     key_id = session.get("key_id")
     if key_id is None:
         return None
-    with current_deps().unit_of_work() as uow:
+    deps = current_deps()
+    with deps.unit_of_work() as uow:
         key = uow.keys.get(key_id)
-    return key if key is not None and key.role in CONSOLE_ROLES else None
+    if key is None or key.state_at(deps.clock.now()) != KeyState.ACTIVE:
+        return None
+    return key if key.role in CONSOLE_ROLES else None
 
 
 def signed_in(view: Callable) -> Callable:

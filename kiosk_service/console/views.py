@@ -25,7 +25,13 @@ from kiosk_service.console.session import (
     signed_in,
     signed_in_key,
 )
-from kiosk_service.errors import Forbidden, NotFound, Unauthenticated, status_for
+from kiosk_service.errors import (
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    status_for,
+)
 from kiosk_service.records import Role
 from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
@@ -68,16 +74,21 @@ def sign_in_page():
 @blp.post("/sign-in")
 def sign_in_submit():
     form = forms.Form(forms.raw(request.form))
-    key = None
+    key, deps, status, headers = None, current_deps(), 401, {}
     try:
-        key = authenticate(form.raw.get("key", "").strip() or None,
-                           uow=current_deps().unit_of_work())
+        key = authenticate(form.raw.get("key", "").strip() or None, uow=deps.unit_of_work(),
+                           clock=deps.clock, address=request.remote_addr,
+                           limits=deps.auth_limits)
     except Unauthenticated:
         form.problem("key", "this key is not valid")
+    except TooManyRequests as error:
+        status, headers = 429, error.headers
+        form.problem("key", f"too many failed sign-ins; try again in "
+                            f"{error.details['retry_after']} seconds")
     if key is not None and key.role not in (Role.STAFF, Role.ADMIN):
         form.problem("key", f"a {key.role} key cannot sign in to the console; use a staff key")
     if form.errors:
-        return render_template("console/sign_in.html", form=form), 401
+        return render_template("console/sign_in.html", form=form), status, headers
     sign_in(key)
     target = request.args.get("next", "")
     return redirect(target if target.startswith("/console/") else url_for("console.terminals"))

@@ -21,7 +21,6 @@ from kiosk_service.persistence.codecs import (
     preference_to_json,
 )
 from kiosk_service.persistence.tables import (
-    ApiKeyRow,
     CassetteRow,
     DispenseNoteRow,
     DispenseRow,
@@ -33,7 +32,6 @@ from kiosk_service.persistence.tables import (
     UsedAuthorizationRow,
 )
 from kiosk_service.records import (
-    ApiKey,
     Dispense,
     DispenseState,
     JournalEntry,
@@ -450,22 +448,3 @@ class JournalRepository:
         query = (select(JournalRow).where(*where).order_by(JournalRow.id)
                  .offset((page - 1) * page_size).limit(page_size))
         return [row.to_domain() for row in self.session.scalars(query)], int(total or 0)
-
-
-class ApiKeyRepository:
-    """API keys, stored hashed."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def add(self, key: ApiKey) -> None:
-        """Store a new key."""
-        self.session.add(ApiKeyRow(id=key.id, secret_hash=key.secret_hash, role=str(key.role),
-                                   terminal_id=key.terminal_id, label=key.label,
-                                   created_at=key.created_at))
-        self.session.flush()
-
-    def get(self, key_id: str) -> ApiKey | None:
-        """Return the key with public id `key_id`, or None."""
-        row = self.session.get(ApiKeyRow, key_id)
-        return None if row is None else row.to_domain()

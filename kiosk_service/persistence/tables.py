@@ -208,7 +208,22 @@ class ApiKeyRow(Base):
     terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at = mapped_column(UtcDateTime, nullable=False)
+    expires_at = mapped_column(UtcDateTime, nullable=True)
+    revoked_at = mapped_column(UtcDateTime, nullable=True)
 
     def to_domain(self) -> ApiKey:
         return ApiKey(self.id, self.secret_hash, Role(self.role), self.terminal_id,
-                      self.created_at, self.label)
+                      self.created_at, self.label, self.expires_at, self.revoked_at)
+
+
+class AuthFailureRow(Base):
+    """Failed authentications in the current window, per bucket (`key:<id>`, `address:<ip>`),
+    shared by every process; `blocked_until` is set when a bucket reaches its limit."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (Index("ix_auth_failures_window", "window_start"),)
+
+    bucket: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start = mapped_column(UtcDateTime, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    blocked_until = mapped_column(UtcDateTime, nullable=True)

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk_service.persistence.credentials import ApiKeyRepository, AuthFailureRepository
 from kiosk_service.persistence.database import SQLITE_BUSY_TIMEOUT, WRITE_OPTION
 from kiosk_service.persistence.repositories import (
-    ApiKeyRepository,
     AuthorizationRepository,
     DispenseRepository,
     IdempotencyRepository,
@@ -34,6 +34,7 @@ class SqlUnitOfWork:
     authorizations: AuthorizationRepository
     journal: JournalRepository
     keys: ApiKeyRepository
+    auth_failures: AuthFailureRepository
 
     def __init__(self, sessions: sessionmaker[Session], writers: threading.Lock | None = None):
         self._sessions = sessions
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
         self.authorizations = AuthorizationRepository(session)
         self.journal = JournalRepository(session)
         self.keys = ApiKeyRepository(session)
+        self.auth_failures = AuthFailureRepository(session)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
