@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from kiosk_service import console, errors, kiosk_page
+from kiosk_service import console, errors, kiosk_page, web_security
 from kiosk_service.api import (
     API_DESCRIPTION,
     CashmixApi,
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     errors.init_app(app)
     kiosk_page.init_app(app)
     console.init_app(app)
+    web_security.init_app(app)
     _time_requests(app, deps)
     if app.config["RECOVER_ON_START"] and deps.schema_ready():
         recover_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices,
