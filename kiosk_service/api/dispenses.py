@@ -21,12 +21,18 @@ blp = Blueprint("dispenses", __name__, url_prefix="/api/v1/terminals",
 
 
 class AuthorizationSchema(Schema):
-    """The host's permission: HMAC-SHA256, hex, of
-    "{terminal_id}|{quote_id}|{value}|{currency}|{expires_at}" under the terminal's secret."""
+    """The bank host's permission to pay this quote once: `signature` is the lower-case hex
+    HMAC-SHA256, under the terminal's host secret, of
+    `{terminal_id}|{quote_id}|{value}|{currency}|{expires_at}` (the quote's amount in minor
+    units, e.g. `demo-czk|q_1a2b|200000|CZK|1767225600`)."""
 
-    expires_at = fields.Integer(strict=True, required=True,
-                                metadata={"description": "Unix seconds."})
-    signature = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    expires_at = fields.Integer(strict=True, required=True, metadata={
+        "description": "Unix seconds (UTC) after which the authorization is refused "
+                       "(`expired`); at most AUTHORIZATION_MAX_SECONDS (default 300) after the "
+                       "service's clock, else `too_far_ahead`.",
+        "example": 1767225600})
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={
+        "description": "hex(HMAC-SHA256(host secret, signed text)); spent by its first use."})
 
     @post_load
     def to_authorization(self, data: dict[str, Any], **kwargs: Any) -> HostAuthorization:
@@ -89,6 +95,11 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": True,
 class Dispenses(MethodView):
     @requires(Role.KIOSK)
     @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    @blp.alt_response(403, schema=ErrorSchema, description=(
+        "`authorization_refused`: the host's authorization is missing, not over this quote, "
+        "expired, too far ahead or replayed (`errors.problem`: `missing`, `no_host_secret`, "
+        "`invalid`, `expired`, `too_far_ahead`, `replayed`); `forbidden`: the key's role may "
+        "not dispense, or the key is not for this terminal."))
     @blp.alt_response(409, schema=ErrorSchema, description=(
         "`quote_is_preview`: the quote was a preview (`hold: false`) and held nothing; "
         "`quote_used`: it was dispensed already; `idempotency_key_reused`: the key came with "
@@ -98,8 +109,28 @@ class Dispenses(MethodView):
         "description": "true when this is the stored answer to an earlier request",
         "schema": {"type": "string"}}})
     def post(self, dispense_request: DispenseRequest, tid: str):
-        """Dispense a held quote. Needs an `Idempotency-Key` header: the same key and body
-        return the first dispense and never pay twice; another body is a 409."""
+        """Dispense a held quote with the bank host's authorization.
+
+        Needs an `Idempotency-Key` header: the same key and body return the first dispense
+        and never pay twice; another body is a 409.
+
+        **The host's authorization.** The bank's host, never the kiosk, holds the terminal's
+        secret and signs each payout:
+
+            signed_text = f"{terminal_id}|{quote_id}|{value}|{currency}|{expires_at}"
+            signature = hmac.new(secret, signed_text, sha256).hexdigest()
+
+        with `value` and `currency` the quote's amount (`value` in minor units: `200000` is
+        2000.00 CZK) and `expires_at` in Unix seconds. The service refuses it with 403
+        `authorization_refused`, journalled as `dispense_refused`, and `errors.problem` says
+        why: `missing`; `no_host_secret` (the terminal's secret is not configured);
+        `invalid` (the signature is not over this terminal, quote and amount); `expired`
+        (`expires_at` is not after the service's clock); `too_far_ahead` (`expires_at` is more
+        than AUTHORIZATION_MAX_SECONDS, default 300, after the service's clock: this bounds
+        both the life of a signature and the clock skew between host and service that is
+        accepted); `replayed` (the signature was spent before: each authorization pays out
+        once, even for the same quote under another Idempotency-Key). A retry with the same
+        Idempotency-Key and body returns the first dispense without spending anything."""
         deps = current_deps()
         dispense, replayed = dispenses.dispense_quote(
             tid, dispense_request, idempotency_key=request.headers.get("Idempotency-Key"),

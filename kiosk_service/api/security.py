@@ -20,7 +20,8 @@ BEARER = {"bearer": []}
 
 #: The responses `requires` adds to every operation's OpenAPI entry (API_DESCRIPTION says more).
 ACCESS_RESPONSES = {
-    401: "`unauthenticated`: no API key, or an unknown one.",
+    401: "`unauthenticated`: no API key, or an unknown, revoked or expired one "
+         "(`errors.problem`: `revoked` or `expired` when the secret was right).",
     403: "`forbidden`: the key's role may not do this, or the key is not for this terminal "
          "(a kiosk key, or a staff key issued for one terminal, on any other terminal id, "
          "whether it exists or not).",

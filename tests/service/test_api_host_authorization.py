@@ -1,4 +1,5 @@
-"""Host authorization: missing, wrong, expired or replayed is refused and journalled."""
+"""Host authorization: missing, wrong, expired, too far ahead or replayed is refused and
+journalled; the accepted clock skew is bounded; the OpenAPI text says how to sign."""
 
 import pytest
 
@@ -55,3 +56,36 @@ def test_a_terminal_without_its_secret_configured_refuses_everything(make_app, n
     kiosk = caller(app.test_client(), new_key(app, "kiosk"))
     quote = kiosk.quote(350000).get_json()
     assert kiosk.dispense(quote).get_json()["errors"]["problem"] == "no_host_secret"
+
+
+@pytest.mark.parametrize(("ahead", "status"), [(300, 201), (301, 403)])
+def test_an_authorization_may_expire_at_most_the_configured_seconds_ahead(kiosk, clock, ahead,
+                                                                         status):
+    quote = kiosk.quote(350000).get_json()
+    response = kiosk.dispense(quote, expires_at=int(clock.now().timestamp()) + ahead)
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json()["errors"]["problem"] == "too_far_ahead"
+
+
+def test_the_accepted_skew_is_a_setting(make_app, new_key, caller, clock):
+    app = make_app(AUTHORIZATION_MAX_SECONDS=30)
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    quote = kiosk.quote(350000).get_json()
+    response = kiosk.dispense(quote, expires_at=int(clock.now().timestamp()) + 31)
+    assert response.get_json()["errors"]["problem"] == "too_far_ahead"
+
+
+def test_the_dispense_operation_documents_signing_and_expiry(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/terminals/{tid}/dispenses"]["post"]
+    text = operation["description"]
+    assert "{terminal_id}|{quote_id}|{value}|{currency}|{expires_at}" in text
+    assert "HMAC" in text.upper() or "hmac.new" in text
+    for problem in ("missing", "no_host_secret", "invalid", "expired", "too_far_ahead",
+                    "replayed"):
+        assert f"`{problem}`" in text and f"`{problem}`" in operation["responses"]["403"][
+            "description"]
+    assert "AUTHORIZATION_MAX_SECONDS" in text
+    expires = spec["components"]["schemas"]["Authorization"]["properties"]["expires_at"]
+    assert "too_far_ahead" in expires["description"]
