@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score
-from sim.traffic.planner import Goal, plan_load
+from sim.traffic.planner import Goal, plan_load, proportional
 from sim.traffic.terminal import Terminal
 
 #: The file's load is scaled by these factors for the default-load series.
@@ -48,7 +48,7 @@ def frontier(terminal: Terminal, evaluator: Evaluator, policies: Sequence[str],
     """
     points: list[FrontierPoint] = []
     for policy in policies:
-        scaled = [scale_load(terminal, f) for f in DEFAULT_SCALES]
+        scaled = [proportional(terminal, f) for f in DEFAULT_SCALES]
         scores = evaluator.score_many(terminal, policy, scaled, test_seeds)
         points += [FrontierPoint(policy, "default", f"x{f:g}", c, s)
                    for f, c, s in zip(DEFAULT_SCALES, scaled, scores, strict=True)]
@@ -64,13 +64,3 @@ def frontier(terminal: Terminal, evaluator: Evaluator, policies: Sequence[str],
         points += [FrontierPoint(policy, "planned", f"<= {level:g} visits", c, s)
                    for (level, c), s in zip(planned, scores, strict=True)]
     return points
-
-
-def scale_load(terminal: Terminal, factor: float) -> Candidate:
-    """Return the file's load times `factor` (whole notes, within capacity, above the low
-    threshold), thresholds as in the file."""
-    load = []
-    for c in terminal.cassettes:
-        notes = max(c.low_threshold + 1, round(c.count * factor))
-        load.append((c.id, min(notes, c.capacity) if c.capacity else notes))
-    return Candidate(tuple(load), tuple((c.id, c.low_threshold) for c in terminal.cassettes))

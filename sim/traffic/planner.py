@@ -13,7 +13,8 @@ Method, in three steps:
    the lead time at a high quantile.
 3. **Search.** Optuna's TPE sampler (fixed seed, constraints on visits and refusals) over the
    whole-note load and threshold of every cassette around the start and the file's own load
-   (both are tried first, with the start scaled up and down), within capacity; each
+   (tried first: the start scaled up and down, the file's load, and the file's load scaled to
+   the target's visits), within capacity; each
    candidate is simulated in operation on the train seeds. The best feasible candidate is then
    judged on fresh test seeds: only those figures are out of sample.
 """
@@ -149,7 +150,10 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
                             max_refused=max_refused)
     use = measure_use(terminal, evaluator, policy, seeds)
     start = analytic_start(terminal, use, target, evaluator.setting.replenishment)
-    space = search_space(terminal, start)
+    anchors = [start, Candidate.of(terminal)]
+    if target.max_visits and baseline.visits and target.max_visits != baseline.visits:
+        anchors.append(proportional(terminal, baseline.visits / target.max_visits))
+    space = search_space(terminal, anchors)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
         # multivariate TPE is experimental in Optuna 3-4, constraints_func deprecated in 5
@@ -162,7 +166,8 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
         study = optuna.create_study(direction="minimize", sampler=sampler)
         for factor in START_SCALES:
             study.enqueue_trial(_params(scaled(start, factor, space)))
-        study.enqueue_trial(_params(Candidate.of(terminal)))
+        for anchor in anchors[1:]:
+            study.enqueue_trial(_params(anchor))
         done: list[Trial] = []
         while len(done) < trials:
             batch = [study.ask() for _ in range(min(BATCH, trials - len(done)))]
@@ -268,21 +273,30 @@ class Bounds:
     threshold: tuple[int, int]
 
 
-def search_space(terminal: Terminal, start: Candidate) -> dict[str, Bounds]:
-    """Return cassette id -> its search range: around the start and around the file's own
-    load and threshold (so the search can always fall back on them), within capacity."""
-    load, thresholds = dict(start.load), dict(start.thresholds)
+def search_space(terminal: Terminal, anchors: Sequence[Candidate]) -> dict[str, Bounds]:
+    """Return cassette id -> its search range, spanning every anchor (the analytic start, the
+    file's own load...) with a margin, within capacity."""
     space = {}
     for cassette in terminal.cassettes:
-        centres = (load[cassette.id], cassette.count)
+        centres = [dict(a.load)[cassette.id] for a in anchors]
+        lows = [dict(a.thresholds)[cassette.id] for a in anchors]
         capacity = cassette.capacity or max(cassette.count, 2 * max(centres))
         low = max(1, math.floor(LOAD_RANGE[0] * min(centres)))
         high = min(capacity, math.ceil(LOAD_RANGE[1] * max(centres)) + terminal.note_limit)
-        lows = (thresholds[cassette.id], cassette.low_threshold)
         space[cassette.id] = Bounds(
             (min(low, high), max(high, *centres)),
             (0, max(terminal.note_limit, math.ceil(THRESHOLD_RANGE * max(lows)))))
     return space
+
+
+def proportional(terminal: Terminal, factor: float) -> Candidate:
+    """Return the file's load times `factor` (whole notes, within capacity, above the low
+    threshold), thresholds as in the file: the bank's proportions for other visits."""
+    load = []
+    for c in terminal.cassettes:
+        notes = max(c.low_threshold + 1, round(c.count * factor))
+        load.append((c.id, min(notes, c.capacity) if c.capacity else notes))
+    return Candidate(tuple(load), tuple((c.id, c.low_threshold) for c in terminal.cassettes))
 
 
 def scaled(candidate: Candidate, factor: float, space: dict[str, Bounds]) -> Candidate:
