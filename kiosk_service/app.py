@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from kiosk_service import console, errors, kiosk_page, web_security
+from kiosk_service import console, crash_points, errors, kiosk_page, web_security
 from kiosk_service.api import (
     API_DESCRIPTION,
     CashmixApi,
@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     deps = Dependencies.build(app.config, clock=clock or SystemClock(), dispensers=dispensers,
                               environ=environ)
     app.extensions["cashmix"] = deps
+    crash_points.install(deps, app.config)
     api = CashmixApi(app)
     for module in (terminals, quotes, dispenses, cassettes, journal):
         api.register_blueprint(module.blp)
