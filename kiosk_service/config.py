@@ -21,7 +21,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
     AUTH_FAILURES_PER_KEY and AUTH_FAILURES_PER_ADDRESS (failed authentications allowed per
     AUTH_FAILURE_WINDOW_SECONDS before 429), TRUSTED_PROXIES (how many reverse proxies in front
     set X-Forwarded-For/-Proto: 0 trusts none), SESSION_COOKIE_SECURE (Secure console cookie
-    even when the request did not arrive over TLS).
+    even when the request did not arrive over TLS), TERMINAL_LOCK_TIMEOUT_SECONDS (how long a
+    device cycle waits for its terminal before 409 terminal_busy), DEVICE_IDLE_SECONDS (an
+    unused device connection closes after that long), MAX_OPEN_DEVICES (device connections one
+    process holds at most), METRICS_PER_TERMINAL (a `terminal` label per terminal on the
+    metrics; off: one series for the fleet).
     """
     return {
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'cashmix.sqlite'}",
@@ -36,6 +40,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "AUTH_FAILURE_WINDOW_SECONDS": 60,
         "TRUSTED_PROXIES": 0,
         "SESSION_COOKIE_SECURE": False,
+        "TERMINAL_LOCK_TIMEOUT_SECONDS": 10,
+        "DEVICE_IDLE_SECONDS": 300,
+        "MAX_OPEN_DEVICES": 1000,
+        "METRICS_PER_TERMINAL": False,
         "API_TITLE": "Cashmix kiosk service",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

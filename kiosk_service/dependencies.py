@@ -24,6 +24,7 @@ from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.services.dispenses import DispenseSettings
 from kiosk_service.services.keys import AuthLimits
+from kiosk_service.terminal_locks import terminal_locks
 
 
 @dataclass
@@ -48,15 +49,19 @@ class Dependencies:
         opening by URL, `environ` is where host secrets are read (default os.environ)."""
         engine = build_engine(config["DATABASE_URL"])
         sessions = sessionmaker(engine, expire_on_commit=False)
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         devices = DispenserPool(clock=clock, default_url=config["DISPENSER_URL"],
-                                overrides=config.get("DISPENSERS"), opened=dispensers)
+                                overrides=config.get("DISPENSERS"), opened=dispensers,
+                                locks=terminal_locks(engine, clock=clock, owner=owner),
+                                lock_timeout=float(config["TERMINAL_LOCK_TIMEOUT_SECONDS"]),
+                                idle_seconds=float(config["DEVICE_IDLE_SECONDS"]),
+                                max_open=int(config["MAX_OPEN_DEVICES"]))
         metrics = Metrics.create()
         deps = cls(engine, sessions, clock, devices, metrics,
                    timedelta(seconds=config["QUOTE_HOLD_SECONDS"]),
                    DispenseSettings(float(config["TAKE_TIMEOUT_SECONDS"]),
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
-                                    os.environ if environ is None else environ,
-                                    f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"),
+                                    os.environ if environ is None else environ, owner),
                    threading.Lock() if is_sqlite(engine) else None,
                    AuthLimits(int(config["AUTH_FAILURES_PER_KEY"]),
                               int(config["AUTH_FAILURES_PER_ADDRESS"]),

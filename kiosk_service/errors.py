@@ -101,6 +101,18 @@ class DeviceError(CashmixError):
     code = "device_error"
 
 
+class TerminalBusy(CashmixError):
+    """Another process drives the terminal's dispenser (a dispense, a staff load, recovery)
+    and did not finish within the lock timeout; details: terminal, waited_seconds, holder
+    (when known). Nothing was done: try again."""
+
+    code = "terminal_busy"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
 class TerminalConfigError(InvalidRequest):
     """A terminal file is invalid; `errors` lists every problem."""
 
@@ -127,6 +139,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "quote_is_preview": 409,
     "cassette_unavailable": 409,
     "invalid_state": 409,
+    "terminal_busy": 409,
     "quote_expired": 410,
     "unsupported_media_type": 415,
     "too_many_requests": 429,

@@ -12,7 +12,8 @@ blp = Blueprint("health", __name__)
 
 @blp.get("/healthz")
 def healthz():
-    """Return 200 when the database and every terminal's dispenser answer, else 503."""
+    """Return 200 when the database answers (degraded devices are listed, not fatal), else
+    503."""
     deps = current_deps()
     report = check_health(uow=deps.unit_of_work(), devices=deps.devices)
     return report, 200 if report["ok"] else 503

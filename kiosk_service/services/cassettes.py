@@ -71,12 +71,12 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
 
     Raises NotFound, InvalidRequest (`invalid_request`: a denomination the currency lacks, a
     count over capacity), InvalidState (`invalid_state`: notes wait at the output position)
-    and DeviceError (`device_error`: the device refused the load).
+    DeviceError (`device_error`: the device refused the load) and TerminalBusy
+    (`terminal_busy`: another process drives the device past the lock timeout).
     """
     with uow:
         terminal = uow.terminals.get(terminal_id)
-    device = devices.get(terminal)
-    with device.lock:
+    with devices.cycle(terminal) as device:
         settle_output(terminal_id, device.driver, uow=uow, clock=clock)
         position = device.driver.status().position
         if not position.empty:

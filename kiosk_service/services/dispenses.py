@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 
 from denomination import NotDispensable, plan_mix
@@ -43,6 +43,7 @@ from kiosk_service.hardware import (
     OutputPosition,
 )
 from kiosk_service.hardware.clock import Clock
+from kiosk_service.hardware.cycle import bring_to_idle
 from kiosk_service.metrics import Metrics
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import (
@@ -57,6 +58,7 @@ from kiosk_service.records import (
 )
 from kiosk_service.services.accounting import outcome, snapshot, state_of
 from kiosk_service.services.authorization import PROBLEMS, problem_with
+from kiosk_service.services.owners import alive_elsewhere
 from kiosk_service.services.quotes import refuse_preview
 
 log = logging.getLogger("cashmix.dispenses")
@@ -93,7 +95,9 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
     AuthorizationRefused (`authorization_refused`, journalled), QuoteIsPreview
     (`quote_is_preview`), QuoteUsed, QuoteExpired, CassetteUnavailable, InvalidState
     (`invalid_state`: notes still wait at the output), DeviceError (`device_error`: the
-    dispenser cannot be opened). A jam or a failure after notes moved is not an error: the
+    dispenser cannot be opened), TerminalBusy (`terminal_busy`: another process drives the
+    device past the lock timeout). Dispenses a dead process left in flight on this terminal
+    are settled first (settle_abandoned). A jam or a failure after notes moved is not an error: the
     dispense says what came out.
     """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
@@ -102,8 +106,8 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
             {"Idempotency-Key": [f"required, at most {MAX_KEY_LENGTH} characters"]})
     with uow:
         terminal = uow.terminals.get(terminal_id)
-    device = _device(devices, terminal)
-    with device.lock:
+    with _cycle(devices, terminal) as device:
+        settle_abandoned(terminal_id, device.driver, uow=uow, clock=clock, owner=settings.owner)
         _reset_if_needed(device.driver)
         settle_output(terminal_id, device.driver, uow=uow, clock=clock)
         status = device.driver.status()
@@ -142,8 +146,7 @@ def get_dispense(terminal_id: str, dispense_id: str, *, uow: SqlUnitOfWork, cloc
         latest = uow.dispenses.latest_id(terminal_id)
     if dispense.state != DispenseState.PRESENTED or latest != dispense_id:
         return dispense
-    device = _device(devices, terminal)
-    with device.lock:
+    with _cycle(devices, terminal) as device:
         settle_output(terminal_id, device.driver, uow=uow, clock=clock)
     with uow:
         return uow.dispenses.get(terminal_id, dispense_id)
@@ -185,8 +188,7 @@ def retract_dispense(terminal_id: str, dispense_id: str, *, actor: str, uow: Sql
     if dispense.state != DispenseState.PRESENTED or latest != dispense_id:
         raise InvalidState(f"dispense {dispense_id} is {dispense.state}, not presented",
                            state=str(dispense.state))
-    device = _device(devices, terminal)
-    with device.lock:
+    with _cycle(devices, terminal) as device:
         with contextlib.suppress(ItemsTaken, NoItems):
             device.driver.retract()     # items_taken: the customer was quicker
         return finish(terminal_id, dispense_id, device.driver.status(), error=None,
@@ -242,12 +244,39 @@ def _replay(terminal_id: str, key: str, request: DispenseRequest, *,
         return uow.dispenses.get(terminal_id, seen[1])
 
 
-def _device(devices: DispenserPool, terminal: Terminal) -> Device:
-    try:
-        return devices.get(terminal)
-    except DispenserError as error:
-        raise DeviceError(f"the dispenser of {terminal.id} is unavailable: {error.message}",
-                          device_code=error.code) from error
+@contextlib.contextmanager
+def _cycle(devices: DispenserPool, terminal: Terminal) -> Iterator[Device]:
+    """Hold the terminal's device for a cycle (every process, see devices.py); raises
+    DeviceError when it cannot be opened and TerminalBusy (`terminal_busy`)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            device = stack.enter_context(devices.cycle(terminal))
+        except DispenserError as error:
+            raise DeviceError(f"the dispenser of {terminal.id} is unavailable: "
+                              f"{error.message}", device_code=error.code) from error
+        yield device
+
+
+def settle_abandoned(terminal_id: str, driver: Dispenser, *, uow: SqlUnitOfWork, clock: Clock,
+                     owner: str) -> list[Dispense]:
+    """Finish, from the device's counters, the dispenses a dead process left in flight; call
+    it inside the terminal's cycle. Return them as recorded.
+
+    A live process holds the terminal's cycle from the start of its dispense to its finish,
+    so whatever is in flight while this one holds it was abandoned (unless its owner still
+    runs on this host, which only a lost database connection explains: left alone). The
+    device is brought to idle first; no note is dispensed again.
+    """
+    with uow:
+        in_flight = [dispense for dispense, by in uow.dispenses.in_flight(terminal_id)
+                     if not alive_elsewhere(by, owner)]
+    if not in_flight:
+        return []
+    bring_to_idle(driver)
+    status = driver.status()
+    return [finish(terminal_id, dispense.id, status, error="recovered", actor="recovery",
+                   kind="dispense_recovered", uow=uow, clock=clock, only_in_flight=True)
+            for dispense in in_flight]
 
 
 def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: str,

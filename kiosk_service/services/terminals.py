@@ -60,10 +60,15 @@ def device_health(terminal: Terminal, devices: DispenserPool) -> dict[str, Any]:
     """Return {"reachable", "state", "position"} of the terminal's dispenser."""
     try:
         device = devices.get(terminal)
+    except DispenserError as error:
+        return {"reachable": False, "state": None, "position": None, "error": error.code}
+    try:
         with device.lock:
             status = device.driver.status()
     except DispenserError as error:
+        device.record(error.code)
         return {"reachable": False, "state": None, "position": None, "error": error.code}
+    device.record(None)
     return {"reachable": True, "state": str(status.device), "position": str(status.position),
             "error": None}
 

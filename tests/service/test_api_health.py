@@ -1,18 +1,29 @@
 """Health, metrics and the OpenAPI document."""
 
 
-def test_healthz_reports_the_database_and_every_dispenser(client):
+def test_healthz_reports_the_database_and_opens_no_device(client):
     body = client.get("/healthz").get_json()
-    assert body["ok"] is True and body["database"]["ok"] is True
-    assert body["dispensers"]["demo-czk"] == {"reachable": True, "state": "online",
-                                              "position": "idle", "error": None}
+    assert body["ok"] is True and body["status"] == "ok" and body["database"]["ok"] is True
+    assert body["devices"]["degraded"] == {} and body["devices"]["open"] == 0
 
 
-def test_healthz_fails_when_a_dispenser_cannot_be_opened(make_app):
+def test_healthz_lists_a_device_that_cannot_be_opened_without_failing(make_app, new_key,
+                                                                       caller):
     app = make_app(DISPENSERS={"demo-czk": "sim://?colour=red"})
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
+    assert kiosk.get("").get_json()["device"]["error"] == "invalid_driver_url"
     response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["dispensers"]["demo-czk"]["error"] == "invalid_driver_url"
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["devices"]["degraded"]["demo-czk"]["error"] == "invalid_driver_url"
+
+
+def test_healthz_fails_only_without_the_database(make_app):
+    app = make_app(migrate=False, RECOVER_ON_START=False,
+                   DATABASE_URL="postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "down"
 
 
 def test_metrics_count_quotes_notes_latency_and_levels(client, kiosk):
