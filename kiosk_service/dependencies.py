@@ -56,7 +56,7 @@ class Dependencies:
                                 lock_timeout=float(config["TERMINAL_LOCK_TIMEOUT_SECONDS"]),
                                 idle_seconds=float(config["DEVICE_IDLE_SECONDS"]),
                                 max_open=int(config["MAX_OPEN_DEVICES"]))
-        metrics = Metrics.create()
+        metrics = Metrics.create(per_terminal=bool(config["METRICS_PER_TERMINAL"]))
         deps = cls(engine, sessions, clock, devices, metrics,
                    timedelta(seconds=config["QUOTE_HOLD_SECONDS"]),
                    DispenseSettings(float(config["TAKE_TIMEOUT_SECONDS"]),

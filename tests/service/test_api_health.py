@@ -1,5 +1,7 @@
 """Health, metrics and the OpenAPI document."""
 
+import pytest
+
 
 def test_healthz_reports_the_database_and_opens_no_device(client):
     body = client.get("/healthz").get_json()
@@ -26,17 +28,27 @@ def test_healthz_fails_only_without_the_database(make_app):
     assert response.status_code == 503 and response.get_json()["status"] == "down"
 
 
-def test_metrics_count_quotes_notes_latency_and_levels(client, kiosk):
+@pytest.mark.parametrize("per_terminal", [True, False], ids=["per-terminal", "fleet"])
+def test_metrics_count_quotes_notes_latency_and_levels(make_app, new_key, caller, per_terminal):
+    app = make_app(METRICS_PER_TERMINAL=per_terminal)
+    kiosk = caller(app.test_client(), new_key(app, "kiosk"))
     kiosk.quote(350000, {"kind": "mixed"})
     kiosk.quote(355000)
     quote = kiosk.quote(350000).get_json()
     kiosk.dispense(quote)
-    text = client.get("/metrics").get_data(as_text=True)
-    assert 'cashmix_quotes_total{kind="mixed",outcome="exact",terminal="demo-czk"} 1.0' in text
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    terminal = "demo-czk" if per_terminal else "all"
+    assert f'cashmix_quotes_total{{kind="mixed",outcome="exact",terminal="{terminal}"}} 1.0' \
+        in text
     assert 'outcome="not_dispensable"' in text
     assert 'cashmix_notes_dispensed_total{currency="CZK",denomination="200000"' in text
     assert "cashmix_http_request_duration_seconds_bucket" in text
-    assert 'cashmix_cassette_notes{cassette="E",currency="CZK",denomination="200000"' in text
+    cassette = "E" if per_terminal else "all"
+    assert f'cashmix_cassette_notes{{cassette="{cassette}",currency="CZK",' \
+           f'denomination="200000",status="ok",terminal="{terminal}"}}' in text
+    assert f'cashmix_cassettes{{currency="CZK",fill="ok",terminal="{terminal}"}}' in text
+    if not per_terminal:        # two terminals, one series: bounded whatever the fleet
+        assert 'terminal="demo-czk"' not in text and 'terminal="vienna-eur"' not in text
 
 
 def test_the_openapi_document_lists_every_endpoint_and_the_error_body(client):
