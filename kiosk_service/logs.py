@@ -34,8 +34,18 @@ class KeyValueFormatter(logging.Formatter):
         return text
 
 
+def _no_result_rows(record: logging.LogRecord) -> bool:
+    """Drop SQLAlchemy's DEBUG dumps of result rows: rows hold signatures and key hashes."""
+    return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send the `cashmix` loggers to stderr, as JSON unless stderr is a terminal."""
+    """Send the `cashmix` loggers to stderr, as JSON unless stderr is a terminal. SQLAlchemy's
+    loggers keep their own level; at DEBUG their result-row records are dropped (and the
+    engines hide statement parameters), so no level puts a secret in a log."""
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if _no_result_rows not in engine_logger.filters:
+        engine_logger.addFilter(_no_result_rows)
     logger = logging.getLogger("cashmix")
     if any(getattr(h, "cashmix", False) for h in logger.handlers):
         return

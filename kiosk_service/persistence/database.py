@@ -43,10 +43,14 @@ def normalise_url(url: str) -> str:
 def build_engine(url: str) -> Engine:
     """Create the engine for `url`; SQLite gets WAL, foreign keys and immediate transactions."""
     url = normalise_url(url)
+    # Statement parameters hold signatures and key hashes: never in a log line or an error
+    # message, whatever the log level (SQL logging shows "[SQL parameters hidden]").
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             hide_parameters=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT,
-                                              "check_same_thread": False})
+                                              "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:
