@@ -29,7 +29,7 @@ class QuoteStatus(StrEnum):
     HELD = "held"
     DISPENSING = "dispensing"
     DISPENSED = "dispensed"
-    EXPIRED = "expired"          # never stored: a held quote past its expiry reads so
+    EXPIRED = "expired"          # a held quote past its expiry; stored once its hold is released
     PREVIEW = "preview"          # never stored: a plan that holds nothing (hold: false)
 
 
@@ -116,12 +116,6 @@ class Quote:
         if self.status == QuoteStatus.HELD and moment >= self.expires_at:
             return replace(self, status=QuoteStatus.EXPIRED)
         return self
-
-    def holds_at(self, moment: datetime) -> bool:
-        """Return True when the quote still holds its notes at `moment`."""
-        if self.status == QuoteStatus.DISPENSING:
-            return True
-        return self.status == QuoteStatus.HELD and moment < self.expires_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,13 +65,6 @@ class ReasonSchema(Schema):
     cassette = fields.String(allow_none=True)
 
 
-class NoteCountSchema(Schema):
-    """Notes of one denomination in a mix."""
-
-    denomination = fields.Integer()
-    count = fields.Integer()
-
-
 class PlanSchema(Schema):
     """A mix of notes: by denomination (largest first) and by cassette."""
 

@@ -292,10 +292,6 @@ class DispenseRepository:
         """Return the device counters recorded when the dispense started."""
         return dict(self.session.get_one(DispenseRow, dispense_id).device_before or {})
 
-    def completes_from_others(self, dispense_id: str) -> bool:
-        """Return True when the request allowed completing from other cassettes."""
-        return self.session.get_one(DispenseRow, dispense_id).complete_from_others
-
     def latest_id(self, terminal_id: str) -> str | None:
         """Return the id of the terminal's newest dispense, or None."""
         query = (select(DispenseRow.id).where(DispenseRow.terminal_id == terminal_id)

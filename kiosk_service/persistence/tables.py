@@ -38,7 +38,7 @@ class TerminalRow(Base):
     dispenser_url: Mapped[str | None] = mapped_column(String(500))
     # The dispensing policy as JSON text (read through a cache keyed by the text); None: default.
     policy: Mapped[str | None] = mapped_column(Text)
-    # Bumped by every write that must be serialized per terminal (the row lock's target).
+    # Unused since writes lock the terminal row itself; kept to spare a migration.
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -74,7 +74,7 @@ class CassetteRow(Base):
 
 class QuoteRow(Base):
     __tablename__ = "quotes"
-    # Live holds are found by a range scan: expired quotes stay `held` but fall outside it.
+    # Live holds are found by a range scan on expiry; release_expired marks the expired ones.
     __table_args__ = (Index("ix_quotes_live", "terminal_id", "status", "expires_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -13,11 +13,10 @@ from denomination.catalogue import default_catalogue
 from denomination.errors import InvalidRequest
 from denomination.policy import DispensingPolicy
 from kiosk_service.devices import DispenserPool
-from kiosk_service.errors import Forbidden
 from kiosk_service.formatting import format_money
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
-from kiosk_service.records import ApiKey, JournalEntry, Role, Terminal
+from kiosk_service.records import ApiKey, JournalEntry, Terminal
 from kiosk_service.services.cassettes import CassetteChange, change_cassette
 
 #: How far back "recent demand" looks for the run-out estimate.
@@ -48,12 +47,6 @@ def visible_terminals(key: ApiKey, *, uow: SqlUnitOfWork) -> list[str]:
     with uow:
         ids = uow.terminals.ids()
     return [t for t in ids if key.may_act_on(t)]
-
-
-def check_access(key: ApiKey, terminal_id: str) -> None:
-    """Raise Forbidden (`forbidden`) unless a staff or admin key covers the terminal."""
-    if key.role not in (Role.STAFF, Role.ADMIN) or not key.may_act_on(terminal_id):
-        raise Forbidden("this key is not for that terminal", terminal=terminal_id)
 
 
 def terminal(terminal_id: str, *, uow: SqlUnitOfWork) -> Terminal:

@@ -8,14 +8,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on servers and CI
-import matplotlib.dates as mdates  # noqa: E402  (after the backend is chosen)
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 
-from denomination import default_catalogue  # noqa: E402
-from denomination.money import face_value  # noqa: E402
-from sim.traffic.metrics import Summary  # noqa: E402
-from sim.traffic.simulation import PolicyRun  # noqa: E402
-from sim.traffic.terminal import Terminal  # noqa: E402
+from denomination import default_catalogue
+from denomination.money import face_value
+from sim.traffic.metrics import Summary
+from sim.traffic.simulation import PolicyRun
+from sim.traffic.terminal import Terminal
 
 DPI = 90
 #: Distinct, print-safe line colours for up to six cassettes (smallest note first).
