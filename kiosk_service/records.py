@@ -58,6 +58,8 @@ class Terminal:
     policy: DispensingPolicy | None = None
     #: (cassette id, storage unit name) where the file names the device's unit explicitly.
     units: tuple[tuple[str, str], ...] = ()
+    #: The branch or area the terminal belongs to (fleet views filter by it), or None.
+    region: str | None = None
 
     @property
     def dispensing(self) -> DispensingPolicy:

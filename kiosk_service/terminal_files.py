@@ -70,6 +70,7 @@ class TerminalFileSchema(Schema):
                                 validate=validate.Range(min=1, max=MAX_NOTE_LIMIT))
     host_secret_env = fields.String(required=True, validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]*$"))
     dispenser = fields.String(validate=validate.Length(min=1, max=500))
+    region = fields.String(validate=validate.Length(min=1, max=64))
     # Checked whole by DispensingPolicy.from_mapping in `consistent`, against the currency.
     policy = fields.Dict(keys=fields.String())
     cassettes = fields.List(fields.Nested(CassetteFileSchema), required=True,
@@ -134,7 +135,7 @@ class TerminalFileSchema(Schema):
         units = tuple((c["id"], c["unit"]) for c in data["cassettes"] if c.get("unit"))
         return Terminal(data["id"], data["name"], data["currency"], data["note_limit"],
                         cassettes, data["host_secret_env"], data.get("dispenser"), policy,
-                        units)
+                        units, data.get("region"))
 
 
 def _policy_problems(policy: Mapping[str, Any], currency: Any) -> dict[str, list[str]]:

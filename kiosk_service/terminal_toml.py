@@ -13,7 +13,7 @@ from denomination.catalogue import default_catalogue
 from denomination.money import face_value
 from kiosk_service.records import Terminal
 
-TOP_LEVEL = ("id", "name", "currency", "note_limit", "host_secret_env", "dispenser")
+TOP_LEVEL = ("id", "name", "currency", "note_limit", "host_secret_env", "dispenser", "region")
 CASSETTE_FIELDS = ("id", "denomination", "capacity", "count", "low_threshold", "status",
                    "locked", "unit")
 
@@ -27,6 +27,8 @@ def terminal_mapping(terminal: Terminal) -> dict[str, Any]:
                             "host_secret_env": terminal.host_secret_env}
     if terminal.dispenser_url is not None:
         data["dispenser"] = terminal.dispenser_url
+    if terminal.region is not None:
+        data["region"] = terminal.region
     if terminal.policy is not None:
         policy = terminal.policy.to_mapping(currency)
         del policy["note_limit"]               # the file keeps it at the top, once

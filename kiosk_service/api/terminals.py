@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from denomination.catalogue import default_catalogue
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_deps
+from kiosk_service.api.deps import current_deps, current_key
 from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
@@ -30,6 +30,7 @@ class TerminalSchema(Schema):
 
     id = fields.String()
     name = fields.String()
+    region = fields.String(allow_none=True)
     currency = fields.String()
     note_limit = fields.Integer()
     cassettes = fields.List(fields.Nested(CassetteSchema))
@@ -53,6 +54,68 @@ class DispensableSchema(Schema):
     amounts = fields.List(fields.Integer())
 
 
+class TerminalListQuerySchema(Schema):
+    region = fields.String(validate=validate.Length(min=1, max=64),
+                           metadata={"description": "Only the terminals of this region."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class FleetCassetteSchema(Schema):
+    id = fields.String()
+    denomination = fields.Integer(metadata={"description": "Minor units per note."})
+    count = fields.Integer()
+    capacity = fields.Integer(allow_none=True)
+    low_threshold = fields.Integer()
+    status = fields.String()
+    fill = fields.String()
+    locked = fields.Boolean()
+
+
+class WarningSchema(Schema):
+    cassette = fields.String()
+    code = fields.String(metadata={"description": "empty, low, inoperative or locked"})
+    message = fields.String()
+
+
+class TerminalSummarySchema(Schema):
+    """A terminal in a fleet list: where it is, its cassettes' fill, what needs a look."""
+
+    id = fields.String()
+    name = fields.String()
+    region = fields.String(allow_none=True)
+    currency = fields.String()
+    cassettes = fields.List(fields.Nested(FleetCassetteSchema))
+    warnings = fields.List(fields.Nested(WarningSchema))
+
+
+class TerminalPageSchema(Schema):
+    items = fields.List(fields.Nested(TerminalSummarySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+@blp.route("")
+class TerminalList(MethodView):
+    @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
+    @blp.arguments(TerminalListQuerySchema, location="query")
+    @blp.response(200, TerminalPageSchema)
+    def get(self, query: dict) -> dict:
+        """Return a page of the terminals this key may see (a terminal-bound key: its own),
+        ordered by id, optionally of one `region`, with each cassette's fill and warnings."""
+        key = current_key()
+        page = terminals.list_terminals(
+            uow=current_deps().unit_of_work(), region=query.get("region"),
+            only=None if key.role == Role.ADMIN else key.terminal_id,
+            page=query["page"], page_size=query["page_size"])
+        return {"items": [{"id": t.id, "name": t.name, "region": t.region,
+                           "currency": t.currency,
+                           "cassettes": [cassette_body(c, 0) for c in t.cassettes],
+                           "warnings": terminals.warnings(t)} for t in page.items],
+                "page": page.page, "page_size": page.page_size, "total": page.total}
+
+
 @blp.route("/<tid>")
 class TerminalStatus(MethodView):
     @requires(Role.KIOSK, Role.STAFF, Role.ADMIN)
@@ -63,7 +126,8 @@ class TerminalStatus(MethodView):
         view: TerminalView = terminals.terminal_view(tid, uow=deps.unit_of_work(),
                                                      clock=deps.clock, devices=deps.devices)
         t = view.terminal
-        return {"id": t.id, "name": t.name, "currency": t.currency, "note_limit": t.note_limit,
+        return {"id": t.id, "name": t.name, "region": t.region, "currency": t.currency,
+                "note_limit": t.note_limit,
                 "cassettes": [cassette_body(c, view.held.get(c.id, 0)) for c in t.cassettes],
                 "device": view.device,
                 "policy": t.dispensing.to_mapping(default_catalogue().currency(t.currency))}

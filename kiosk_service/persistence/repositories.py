@@ -74,6 +74,27 @@ class TerminalRepository:
         """Return every terminal id, sorted."""
         return list(self.session.scalars(select(TerminalRow.id).order_by(TerminalRow.id)))
 
+    def page(self, *, region: str | None = None, only: str | None = None, page: int = 1,
+             page_size: int = 50) -> tuple[list[Terminal], int]:
+        """Return one page of terminals by id (in `region`, or just `only`) and how many match
+        in all; two statements whatever the page size."""
+        where = []
+        if region is not None:
+            where.append(_TERMINALS.c.region == region)
+        if only is not None:
+            where.append(_TERMINALS.c.id == only)
+        total = self._core(select(func.count()).select_from(_TERMINALS).where(*where)).scalar()
+        rows = list(self._core(select(_TERMINALS).where(*where).order_by(_TERMINALS.c.id)
+                               .offset((page - 1) * page_size).limit(page_size)))
+        cassettes: dict[str, list[Any]] = {row.id: [] for row in rows}
+        if rows:
+            query = (select(_CASSETTES.c.terminal_id, *_CASSETTE_COLUMNS)
+                     .where(_CASSETTES.c.terminal_id.in_(list(cassettes)))
+                     .order_by(_CASSETTES.c.terminal_id, _CASSETTES.c.position))
+            for c in self._core(query):
+                cassettes[c.terminal_id].append(c)
+        return [self._terminal(row, cassettes[row.id]) for row in rows], int(total or 0)
+
     def exists(self, terminal_id: str) -> bool:
         """Return True when the terminal exists."""
         return self.session.get(TerminalRow, terminal_id) is not None
@@ -87,6 +108,7 @@ class TerminalRepository:
         row.name, row.currency, row.note_limit = terminal.name, terminal.currency, \
             terminal.note_limit
         row.host_secret_env, row.dispenser_url = terminal.host_secret_env, terminal.dispenser_url
+        row.region = terminal.region
         row.policy = policy_to_json(terminal.policy, terminal.currency)
         existing = {c.id: c for c in self._cassette_rows(terminal.id)}
         for position, cassette in enumerate(terminal.cassettes):
@@ -132,14 +154,16 @@ class TerminalRepository:
     def _load(self, row: Any) -> Terminal:
         query = (select(*_CASSETTE_COLUMNS).where(_CASSETTES.c.terminal_id == row.id)
                  .order_by(_CASSETTES.c.position))
-        rows = list(self.session.execute(query))
+        return self._terminal(row, list(self.session.execute(query)))
+
+    def _terminal(self, row: Any, rows: list[Any]) -> Terminal:
         cassettes = tuple(Cassette(c.id, c.currency, c.denomination, c.count,
                                    CassetteStatus(c.status), c.capacity, c.low_threshold,
                                    c.locked) for c in rows)
         return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
                         row.host_secret_env, row.dispenser_url,
                         policy_from_json(row.policy, row.currency, row.note_limit),
-                        tuple((c.id, c.unit) for c in rows if c.unit))
+                        tuple((c.id, c.unit) for c in rows if c.unit), row.region)
 
 
 _ADD_HELD = (update(_CASSETTES)

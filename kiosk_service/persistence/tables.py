@@ -29,6 +29,7 @@ class Base(DeclarativeBase):
 
 class TerminalRow(Base):
     __tablename__ = "terminals"
+    __table_args__ = (Index("ix_terminals_region", "region", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -36,6 +37,8 @@ class TerminalRow(Base):
     note_limit: Mapped[int] = mapped_column(Integer)
     host_secret_env: Mapped[str | None] = mapped_column(String(200))
     dispenser_url: Mapped[str | None] = mapped_column(String(500))
+    # The branch or area from the terminal file (migration 0005), for fleet views.
+    region: Mapped[str | None] = mapped_column(String(64))
     # The dispensing policy as JSON text (read through a cache keyed by the text); None: default.
     policy: Mapped[str | None] = mapped_column(Text)
     # Unused since writes lock the terminal row itself; kept to spare a migration.

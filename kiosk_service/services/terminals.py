@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from denomination import dispensable_amounts
+from denomination.cassettes import CassetteStatus, FillLevel
 from denomination.catalogue import default_catalogue
 from denomination.dispensable import DispensableAmounts
 from denomination.errors import InvalidRequest
@@ -96,8 +97,45 @@ def describe(terminal: Terminal) -> dict[str, Any]:
     """Return the journal form of a terminal's configuration."""
     return {"name": terminal.name, "currency": terminal.currency,
             "note_limit": terminal.note_limit, "host_secret_env": terminal.host_secret_env,
-            "dispenser": terminal.dispenser_url,
+            "dispenser": terminal.dispenser_url, "region": terminal.region,
             "policy": terminal.dispensing.to_mapping(
                 default_catalogue().currency(terminal.currency)),
             "cassettes": {c.id: {"denomination": c.denomination, "count": c.count,
                                  "status": str(c.status)} for c in terminal.cassettes}}
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalPage:
+    """One page of terminals by id, and how many match in all."""
+
+    items: list[Terminal]
+    page: int
+    page_size: int
+    total: int
+
+
+def list_terminals(*, uow: SqlUnitOfWork, region: str | None = None, only: str | None = None,
+                   page: int = 1, page_size: int = 50) -> TerminalPage:
+    """Return a page of the terminals (those in `region`; just `only` for a key bound to one
+    terminal), ordered by id. No device is read: a fleet page costs two statements."""
+    with uow:
+        items, total = uow.terminals.page(region=region, only=only, page=page,
+                                          page_size=page_size)
+    return TerminalPage(items, page, page_size, total)
+
+
+def warnings(terminal: Terminal) -> list[dict[str, str]]:
+    """Return what staff should look at: each cassette that is empty, low, out of service
+    or locked, as {"cassette", "code", "message"}."""
+    found = []
+    for c in terminal.cassettes:
+        if c.status != CassetteStatus.OK:
+            found.append((c.id, "inoperative", f"cassette {c.id} is {c.status}"))
+        if c.locked:
+            found.append((c.id, "locked", f"cassette {c.id} is locked"))
+        if c.fill == FillLevel.EMPTY:
+            found.append((c.id, "empty", f"cassette {c.id} is empty"))
+        elif c.fill == FillLevel.LOW:
+            found.append((c.id, "low", f"cassette {c.id} is low ({c.count} notes, threshold "
+                                       f"{c.low_threshold})"))
+    return [{"cassette": cid, "code": code, "message": message} for cid, code, message in found]
