@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from denomination.preferences import Preference
+
+
+class SolveStatus(StrEnum):
+    """What the optimiser proved about a plan's mix (CP-SAT's status names, lower case)."""
+
+    OPTIMAL = "optimal"      # proven the best mix for its wish
+    FEASIBLE = "feasible"    # valid, but the solve stopped at its time limit before a proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,9 @@ class Plan:
     -> notes. `exact` is True when the customer's wish was met; otherwise `reasons` say why not.
     `options` holds the menu of labelled alternatives for an `options` request; `preference`
     is the wish this mix answers (for an option of a menu, the wish that produced it).
+    `status` is "optimal" when the mix is proven best for its wish and "feasible" when the
+    solve hit its time limit first (then `exact` is checked on the mix itself, never assumed);
+    a menu's plan is "feasible" when any of its options is.
     """
 
     amount: int
@@ -38,6 +49,7 @@ class Plan:
     label: str | None = None
     options: tuple[Plan, ...] = field(default=())
     preference: Preference | None = None
+    status: SolveStatus = SolveStatus.OPTIMAL
 
     @property
     def notes(self) -> int:

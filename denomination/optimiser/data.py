@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import reduce
-from math import ceil, gcd
+from math import gcd
 
 from denomination.cassettes import Cassette
 from denomination.catalogue import Catalogue, Currency
@@ -83,7 +82,7 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
     except UnknownCurrency as error:
         problems.setdefault("currency", []).append(error.message)
     _check_cassettes(cassettes, catalogue, problems)
-    if currency is not None:
+    if currency is not None and not preference.denominations <= set(currency.notes):
         notes = ", ".join(f"{n} ({currency.format(n)})" for n in currency.notes)
         for denomination in sorted(preference.denominations - set(currency.notes)):
             problems.setdefault("preference", []).append(
@@ -138,14 +137,22 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     still tells its plentiful cassettes from its scarce ones.
     """
     reference = max((c.count for c in usable), default=1)
-    levels = {c.id: Fraction(c.count, c.capacity or reference) for c in usable}
-    top = max(levels.values(), default=Fraction(1))
+    # Levels as fractions count / size, compared and divided in integers (exact, and several
+    # times faster than Fraction on the per-request path).
+    top_count, top_size = 0, 1
+    for cassette in usable:
+        size = cassette.capacity or reference
+        if cassette.count * top_size > top_count * size:
+            top_count, top_size = cassette.count, size
     costs = {}
     for cassette in usable:
         if cassette.count <= cassette.low_threshold:
             costs[cassette.id] = HEALTH_CAP
         else:
-            costs[cassette.id] = min(HEALTH_CAP, ceil(HEALTH_UNIT * top / levels[cassette.id]))
+            # ceil(HEALTH_UNIT * top level / this level)
+            ratio = -(-HEALTH_UNIT * top_count * (cassette.capacity or reference)
+                      // (top_size * cassette.count))
+            costs[cassette.id] = min(HEALTH_CAP, ratio)
     return costs
 
 

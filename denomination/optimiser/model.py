@@ -72,7 +72,7 @@ def build_model(*wishes: MixData) -> MixModel:
                                           strict=True):
         for cassette in data.usable:
             index = notes[cassette.id].index
-            if cassette.count < _most_notes(data.amount, data.max_notes, cassette.denomination):
+            if cassette.count < most_notes(data.amount, data.max_notes, cassette.denomination):
                 variables[index].domain[1] = cassette.count
             costs[index] += health_weight * data.health[cassette.id]
     objective = model.proto.objective
@@ -116,7 +116,7 @@ def _add_mix(model: cp_model.CpModel, shape: MixShape
     """
     step, limit = shape.step, shape.max_notes
     # notes[c]: how many notes cassette c gives; build_model lowers the bound to c's stock.
-    notes = [model.new_int_var(0, _most_notes(shape.amount, limit, denomination),
+    notes = [model.new_int_var(0, most_notes(shape.amount, limit, denomination),
                                f"notes[{cid}]") for cid, denomination in shape.cassettes]
     grouped: dict[int, list[cp_model.IntVar]] = {}
     for (_, denomination), var in zip(shape.cassettes, notes, strict=True):
@@ -131,19 +131,37 @@ def _add_mix(model: cp_model.CpModel, shape: MixShape
     model.add(total <= limit)
 
     wish, wish_bound = WISHES[shape.preference.kind](model, shape, by_denomination, total)
-    # Weights, lowest rank first: tie (prefer cassettes earlier in id order, so equal answers
-    # are always the same answer) < notes < health (notes from emptier cassettes cost more,
-    # see data._health_costs) < wish.
-    notes_weight = max(len(notes) - 1, 0) * limit + 1
-    health_weight = notes_weight * (limit + 1)
-    wish_weight = health_weight * (HEALTH_CAP * limit + 1)
-    per_note = [rank + notes_weight for rank in range(len(notes))]
-    cost = LinearExpr.weighted_sum(notes, per_note) + wish_weight * wish
+    weights = objective_weights(len(notes), limit)
+    per_note = [rank + weights.notes for rank in range(len(notes))]
+    cost = LinearExpr.weighted_sum(notes, per_note) + weights.wish * wish
     return cost, {cid: var for (cid, _), var in zip(shape.cassettes, notes, strict=True)}, \
-        health_weight
+        weights.health
 
 
-def _most_notes(amount: int, max_notes: int, denomination: int) -> int:
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Weights of the ranked objectives in the one weighted sum CP-SAT minimises."""
+
+    notes: int
+    health: int
+    wish: int
+
+
+def objective_weights(cassettes: int, max_notes: int) -> Weights:
+    """Return the weights for a mix of `cassettes` usable cassettes and a `max_notes` limit.
+
+    Lowest rank first: tie (a note from the cassette of rank r, in id order, costs r extra, so
+    among otherwise equal mixes the earlier cassettes give) < notes < health (notes from
+    emptier cassettes cost more, see data._health_costs) < wish. Each weight exceeds the range
+    of every term ranked below it, so the weighted optimum is the lexicographic one.
+    search.py prices mixes with the same weights.
+    """
+    notes_weight = max(cassettes - 1, 0) * max_notes + 1
+    health_weight = notes_weight * (max_notes + 1)
+    return Weights(notes_weight, health_weight, health_weight * (HEALTH_CAP * max_notes + 1))
+
+
+def most_notes(amount: int, max_notes: int, denomination: int) -> int:
     """Return the bound a note variable has before stock: the note limit, or fewer when that
     many notes would overpay."""
     return min(max_notes, amount // denomination)

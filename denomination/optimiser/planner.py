@@ -12,8 +12,9 @@ from denomination.optimiser.assessment import assess
 from denomination.optimiser.data import MixData, check_request
 from denomination.optimiser.explain import not_dispensable
 from denomination.optimiser.model import build_model
-from denomination.optimiser.solve import new_solver, solve_mixes
-from denomination.plan import Plan
+from denomination.optimiser.search import search
+from denomination.optimiser.solve import new_solver, solve
+from denomination.plan import Plan, SolveStatus
 from denomination.preferences import Preference, PreferenceKind
 
 #: The wishes of an `options` menu, offered in this order: fewest notes, mixed, small, then
@@ -27,14 +28,19 @@ SMALL = Preference(PreferenceKind.SMALL)
 def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
              preference: Preference | Mapping[str, Any] | None = None, *, max_notes: int = 40,
              catalogue: Catalogue | None = None,
-             solver_parameters: Mapping[str, Any] | None = None, health: bool = True) -> Plan:
+             solver_parameters: Mapping[str, Any] | None = None, health: bool = True,
+             exact_search: bool = True) -> Plan:
     """Return the mix that best meets `preference` for `amount` (minor units) of `currency`.
 
     Hard rules: the notes pay the amount exactly, no cassette gives more than it holds, only
     dispensable cassettes of the currency give notes, at most `max_notes` notes. Then, in order:
     the customer's wish, inventory health, fewer notes, a fixed tie-break.
 
-    `solver_parameters` replaces SOLVER_PARAMETERS (benchmarks compare against the defaults);
+    An exact search (search.py) solves the wish with the model's objective, CP-SAT taking over
+    when the search runs out of its node budget; `exact_search=False` sends every wish to
+    CP-SAT (tests and benchmarks compare both).
+    `plan.status` says whether the mix is proven optimal ("feasible" when a CP-SAT solve hit
+    its time limit first). `solver_parameters` replaces SOLVER_PARAMETERS for CP-SAT solves;
     `health=False` drops the inventory-health objective (the traffic study measures its worth).
     Raises InvalidRequest (`invalid_request`, every problem listed), UnknownCurrency,
     NotDispensable (`not_dispensable`, with `.reasons` and `.nearest`) or OptimiserError.
@@ -43,49 +49,71 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
     data = check_request(amount, currency, cassettes, wish, max_notes,
                          catalogue or default_catalogue(), health=health)
     if wish.kind == PreferenceKind.OPTIONS:
-        return _options(data, solver_parameters)
-    plan = _solve(data, solver_parameters)
+        return _options(data, solver_parameters, exact_search)
+    plan = _solve(data, solver_parameters, exact_search)
     if plan is None:
         raise not_dispensable(data)
     return plan
 
 
-def _solve(data: MixData, parameters: Mapping[str, Any] | None) -> Plan | None:
+def _solve(data: MixData, parameters: Mapping[str, Any] | None,
+           exact_search: bool) -> Plan | None:
     """Solve the data's own wish; None when no mix at all pays the amount."""
-    found = _solve_together([data], parameters)
+    found = _solve_together([data], parameters, exact_search)
     return None if found is None else found[0]
 
 
-def _solve_together(wishes: Sequence[MixData], parameters: Mapping[str, Any] | None
-                    ) -> list[Plan] | None:
-    """Solve several wishes on one request in one model (see build_model); None when no mix
-    pays the amount."""
+def _solve_together(wishes: Sequence[MixData], parameters: Mapping[str, Any] | None,
+                    exact_search: bool) -> list[Plan] | None:
+    """Solve several wishes on one request: each by the exact search, and those it could not
+    finish within its budget in one CP-SAT model (see build_model); None when no mix pays the
+    amount."""
     data = wishes[0]
     if data.amount % data.step or not data.usable:
         return None
-    mix = build_model(*wishes)
-    found = solve_mixes(mix.model, mix.mixes,
-                        new_solver(parameters, (wish.preference.kind for wish in wishes)))
-    if found is None:
-        return None
-    return [_interpret(wish, counts) for wish, counts in zip(wishes, found, strict=True)]
+    plans: dict[int, Plan] = {}
+    for index, wish in enumerate(wishes if exact_search else ()):
+        found = search(wish)
+        if found is not None and found.counts is None:
+            return None
+        if found is not None:
+            plans[index] = _interpret(wish, found.counts, optimal=True)
+    rest = [index for index in range(len(wishes)) if index not in plans]
+    if rest:
+        mix = build_model(*(wishes[index] for index in rest))
+        solved = solve(mix.model, mix.mixes,
+                       new_solver(parameters, (wishes[index].preference.kind for index in rest)))
+        if solved is None:
+            return None
+        for index, counts in zip(rest, solved.mixes, strict=True):
+            plans[index] = _interpret(wishes[index], counts, optimal=solved.optimal)
+    return [plans[index] for index in range(len(wishes))]
 
 
-def _interpret(data: MixData, counts: Mapping[str, int]) -> Plan:
-    plan = Plan.from_counts(data.amount, data.currency.code, str(data.preference.kind), counts,
-                            {c.id: c.denomination for c in data.usable})
-    exact, reasons = assess(data, plan.by_denomination, optimal=True)
-    return replace(plan, exact=exact, reasons=reasons, preference=data.preference)
+def _interpret(data: MixData, counts: Mapping[str, int], *, optimal: bool) -> Plan:
+    by_cassette = {cid: n for cid, n in sorted(counts.items()) if n}
+    by_denomination: dict[int, int] = {}
+    for cassette in data.usable:
+        if cassette.id in by_cassette:
+            by_denomination[cassette.denomination] = (by_denomination.get(cassette.denomination, 0)
+                                                      + by_cassette[cassette.id])
+    by_denomination = dict(sorted(by_denomination.items(), reverse=True))
+    exact, reasons = assess(data, by_denomination, optimal=optimal)
+    status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
+    return Plan(data.amount, data.currency.code, str(data.preference.kind), by_cassette,
+                by_denomination, exact, reasons, preference=data.preference, status=status)
 
 
-def _options(data: MixData, parameters: Mapping[str, Any] | None) -> Plan:
+def _options(data: MixData, parameters: Mapping[str, Any] | None, exact_search: bool) -> Plan:
     """Up to five distinct mixes, each labelled and each meeting its own wish; the first
     (fewest notes) is the plan itself. Raises NotDispensable when no mix pays the amount.
 
-    Two CP-SAT solves answer the whole menu, each solving several wishes at once: fewest,
-    mixed and "no X" together, and the two small-notes wishes together (the groupings that
-    solve fastest, bench/optimiser.py). "smallest" is left out when it is bound to repeat
-    "small": when the smallest note alone pays within small's budget.
+    The exact search answers each wish of the menu, CP-SAT any it could not finish, all of
+    those in one model. Without the search, two CP-SAT solves answer the menu, each solving
+    several wishes at once: fewest, mixed and "no X" together, and the two small-notes wishes
+    together (the groupings that solve fastest, bench/optimiser.py). "smallest" is left out
+    when it is bound to repeat "small": when the smallest note alone pays within small's
+    budget.
     """
     if data.amount % data.step or not data.usable:
         raise not_dispensable(data)
@@ -94,11 +122,13 @@ def _options(data: MixData, parameters: Mapping[str, Any] | None) -> Plan:
                   ] if len(below) > 1 else []
     smallest = [] if _small_is_smallest(data) else [
         ("smallest", replace(SMALL, note_budget=data.max_notes))]
+    menu = [("fewest", FEWEST), ("mixed", MIXED), *no_largest, ("small", SMALL), *smallest]
+    groups = [menu] if exact_search else [
+        [("fewest", FEWEST), ("mixed", MIXED), *no_largest], [("small", SMALL), *smallest]]
     labelled: dict[str, Plan] = {}
-    for group in ([("fewest", FEWEST), ("mixed", MIXED), *no_largest],
-                  [("small", SMALL), *smallest]):
+    for group in groups:
         plans = _solve_together([replace(data, preference=wish) for _, wish in group],
-                                parameters)
+                                parameters, exact_search)
         if plans is None:
             raise not_dispensable(data)
         labelled.update((label, plan) for (label, _), plan in zip(group, plans, strict=True))
@@ -107,7 +137,9 @@ def _options(data: MixData, parameters: Mapping[str, Any] | None) -> Plan:
         plan = labelled[label]
         if plan.exact and plan.by_denomination not in [p.by_denomination for p in offered]:
             offered.append(replace(plan, label=label))
-    return replace(offered[0], kind=str(PreferenceKind.OPTIONS), options=tuple(offered))
+    proven = all(plan.status == SolveStatus.OPTIMAL for plan in labelled.values())
+    return replace(offered[0], kind=str(PreferenceKind.OPTIONS), options=tuple(offered),
+                   status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE)
 
 
 def _small_is_smallest(data: MixData) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -48,17 +49,27 @@ def solve_counts(model: cp_model.CpModel, notes: dict[str, cp_model.IntVar],
                  solver: cp_model.CpSolver | None = None) -> dict[str, int] | None:
     """Solve and return cassette id -> notes, or None when the model is infeasible.
 
-    Raises OptimiserError (`optimiser_error`) for any other non-optimal status.
+    Raises OptimiserError (`optimiser_error`) when CP-SAT stopped without any mix.
     """
     found = solve_mixes(model, (notes,), solver)
     return None if found is None else found[0]
 
 
-def solve_mixes(model: cp_model.CpModel, mixes: Sequence[dict[str, cp_model.IntVar]],
-                solver: cp_model.CpSolver | None = None) -> list[dict[str, int]] | None:
-    """Solve and return cassette id -> notes for each mix, or None when infeasible.
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """Cassette id -> notes for each mix of a model, and whether CP-SAT proved them optimal
+    (False: it stopped at its time limit with the best mixes found so far)."""
 
-    Raises OptimiserError (`optimiser_error`) for any other non-optimal status.
+    mixes: list[dict[str, int]]
+    optimal: bool
+
+
+def solve(model: cp_model.CpModel, mixes: Sequence[dict[str, cp_model.IntVar]],
+          solver: cp_model.CpSolver | None = None) -> Solution | None:
+    """Solve and return the mixes with CP-SAT's verdict on them, or None when infeasible.
+
+    Raises OptimiserError (`optimiser_error`) when CP-SAT stopped without any mix (time limit
+    before a first solution, invalid model).
     """
     solver = solver or new_solver()
     status = solver.solve(model)
@@ -67,4 +78,16 @@ def solve_mixes(model: cp_model.CpModel, mixes: Sequence[dict[str, cp_model.IntV
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise OptimiserError(f"CP-SAT stopped with {solver.status_name(status)}",
                              status=solver.status_name(status))
-    return [{cid: solver.value(var) for cid, var in notes.items()} for notes in mixes]
+    return Solution([{cid: solver.value(var) for cid, var in notes.items()} for notes in mixes],
+                    status == cp_model.OPTIMAL)
+
+
+def solve_mixes(model: cp_model.CpModel, mixes: Sequence[dict[str, cp_model.IntVar]],
+                solver: cp_model.CpSolver | None = None) -> list[dict[str, int]] | None:
+    """Solve and return cassette id -> notes for each mix, or None when infeasible (see solve:
+    this drops the verdict, for callers that only need a valid mix).
+
+    Raises OptimiserError (`optimiser_error`) when CP-SAT stopped without any mix.
+    """
+    found = solve(model, mixes, solver)
+    return None if found is None else found.mixes
