@@ -27,6 +27,7 @@ from kiosk_service.dependencies import Dependencies
 from kiosk_service.hardware import Dispenser
 from kiosk_service.hardware.clock import Clock, SystemClock
 from kiosk_service.logs import configure_logging
+from kiosk_service.services.reconcile import adopt_all
 from kiosk_service.services.recovery import recover_all
 
 log = logging.getLogger("cashmix.http")
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     if app.config["RECOVER_ON_START"] and deps.schema_ready():
         recover_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices,
                     owner=deps.dispense_settings.owner)
+        adopt_all(uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices)
     return app
 
 
