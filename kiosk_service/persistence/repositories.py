@@ -44,6 +44,8 @@ from kiosk_service.records import (
 _TERMINALS = TerminalRow.__table__
 _CASSETTES = CassetteRow.__table__
 _QUOTES = QuoteRow.__table__
+_DISPENSES = DispenseRow.__table__
+_DISPENSE_NOTES = DispenseNoteRow.__table__
 _CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
                      _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
                      _CASSETTES.c.low_threshold, _CASSETTES.c.locked, _CASSETTES.c.unit)
@@ -197,31 +199,43 @@ class QuoteRepository:
 
     def get(self, terminal_id: str, quote_id: str) -> Quote:
         """Return the quote; raises NotFound (`not_found`)."""
-        row = self.session.get(QuoteRow, quote_id)
-        if row is None or row.terminal_id != terminal_id:
+        row = self.session.scalars(select(QuoteRow).where(
+            QuoteRow.terminal_id == terminal_id, QuoteRow.id == quote_id)).one_or_none()
+        if row is None:
             raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
         return Quote(row.id, row.terminal_id, Amount(row.amount, row.currency),
                      Preference.from_mapping(row.preference), plan_from_json(row.plan),
                      tuple(plan_from_json(p) for p in row.alternatives),
                      QuoteStatus(row.status), row.created_at, row.expires_at)
 
-    def start_dispensing(self, quote_id: str) -> None:
+    def start_dispensing(self, terminal_id: str, quote_id: str) -> None:
         """Mark the quote as being dispensed: it holds its notes whatever the time."""
-        self.session.get_one(QuoteRow, quote_id).status = str(QuoteStatus.DISPENSING)
-        self.session.flush()
+        self._set_status(terminal_id, [quote_id], QuoteStatus.DISPENSING)
 
-    def mark_dispensed(self, quote_id: str) -> None:
+    def mark_dispensed(self, terminal_id: str, quote_id: str) -> None:
         """Mark the quote dispensed and release its hold (the notes left the cassettes)."""
-        row = self.session.get_one(QuoteRow, quote_id)
-        if row.status != str(QuoteStatus.DISPENSED):
-            self._unhold(row.terminal_id, [row.id])
-            row.status = str(QuoteStatus.DISPENSED)
         self.session.flush()
+        status = self.session.connection().scalar(select(_QUOTES.c.status).where(
+            _QUOTES.c.terminal_id == terminal_id, _QUOTES.c.id == quote_id))
+        if status is None:
+            raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
+        if status != str(QuoteStatus.DISPENSED):
+            self._unhold(terminal_id, [quote_id])
+            self._set_status(terminal_id, [quote_id], QuoteStatus.DISPENSED)
+
+    def _set_status(self, terminal_id: str, quote_ids: list[str], status: QuoteStatus) -> None:
+        # Core, by terminal and id: every statement names its terminal (docs/deploy.md, Citus).
+        self.session.flush()
+        self.session.connection().execute(
+            update(_QUOTES).where(_QUOTES.c.terminal_id == terminal_id,
+                                  _QUOTES.c.id.in_(quote_ids)).values(status=str(status)))
+        self.session.expire_all()
 
     def replace_hold(self, quote: Quote, counts: Mapping[str, int]) -> None:
         """Make the quote hold `counts` (cassette id -> notes) instead of what it held."""
         self._unhold(quote.terminal_id, [quote.id])
-        self.session.execute(delete(QuoteNoteRow).where(QuoteNoteRow.quote_id == quote.id))
+        self.session.execute(delete(QuoteNoteRow).where(
+            QuoteNoteRow.terminal_id == quote.terminal_id, QuoteNoteRow.quote_id == quote.id))
         self._hold(quote.id, quote.terminal_id, counts)
 
     def release_expired(self, terminal_id: str, at: datetime) -> int:
@@ -233,8 +247,7 @@ class QuoteRepository:
                                        _QUOTES.c.expires_at <= at)))
         if expired:
             self._unhold(terminal_id, expired)
-            self.session.execute(update(QuoteRow).where(QuoteRow.id.in_(expired))
-                                 .values(status=str(QuoteStatus.EXPIRED)))
+            self._set_status(terminal_id, expired, QuoteStatus.EXPIRED)
         return len(expired)
 
     def held_counters(self, terminal_id: str) -> dict[str, int]:
@@ -250,7 +263,8 @@ class QuoteRepository:
         live = or_(QuoteRow.status == str(QuoteStatus.DISPENSING),
                    (QuoteRow.status == str(QuoteStatus.HELD)) & (QuoteRow.expires_at > at))
         query = (select(QuoteNoteRow.cassette_id, func.sum(QuoteNoteRow.count))
-                 .join(QuoteRow, QuoteRow.id == QuoteNoteRow.quote_id)
+                 .join(QuoteRow, (QuoteRow.terminal_id == QuoteNoteRow.terminal_id)
+                       & (QuoteRow.id == QuoteNoteRow.quote_id))
                  .where(QuoteNoteRow.terminal_id == terminal_id, live)
                  .group_by(QuoteNoteRow.cassette_id))
         return {cassette_id: int(total) for cassette_id, total in self.session.execute(query)}
@@ -266,7 +280,8 @@ class QuoteRepository:
 
     def _unhold(self, terminal_id: str, quote_ids: list[str]) -> None:
         query = (select(QuoteNoteRow.cassette_id, func.sum(QuoteNoteRow.count))
-                 .where(QuoteNoteRow.quote_id.in_(quote_ids))
+                 .where(QuoteNoteRow.terminal_id == terminal_id,
+                        QuoteNoteRow.quote_id.in_(quote_ids))
                  .group_by(QuoteNoteRow.cassette_id))
         self._add_held(terminal_id, {cassette_id: -int(total) for cassette_id, total
                                      in self.session.execute(query).all()})
@@ -299,22 +314,30 @@ class DispenseRepository:
 
     def save(self, dispense: Dispense) -> None:
         """Store the dispense's new state and outcome."""
-        row = self.session.get_one(DispenseRow, dispense.id)
-        row.state, row.error, row.updated_at = str(dispense.state), dispense.error, \
-            dispense.updated_at
+        self.session.flush()
+        self.session.connection().execute(
+            update(_DISPENSES).where(_DISPENSES.c.terminal_id == dispense.terminal_id,
+                                     _DISPENSES.c.id == dispense.id)
+            .values(state=str(dispense.state), error=dispense.error,
+                    updated_at=dispense.updated_at))
+        self.session.expire_all()
         self._save_notes(dispense)
 
     def get(self, terminal_id: str, dispense_id: str) -> Dispense:
         """Return the dispense; raises NotFound (`not_found`)."""
-        row = self.session.get(DispenseRow, dispense_id)
-        if row is None or row.terminal_id != terminal_id:
+        return self._load(self._row(terminal_id, dispense_id))
+
+    def device_before(self, terminal_id: str, dispense_id: str) -> dict[str, Any]:
+        """Return the device counters recorded when the dispense started."""
+        return dict(self._row(terminal_id, dispense_id).device_before or {})
+
+    def _row(self, terminal_id: str, dispense_id: str) -> DispenseRow:
+        row = self.session.scalars(select(DispenseRow).where(
+            DispenseRow.terminal_id == terminal_id, DispenseRow.id == dispense_id)).one_or_none()
+        if row is None:
             raise NotFound(f"Terminal {terminal_id} has no dispense {dispense_id}.",
                            dispense=dispense_id)
-        return self._load(row)
-
-    def device_before(self, dispense_id: str) -> dict[str, Any]:
-        """Return the device counters recorded when the dispense started."""
-        return dict(self.session.get_one(DispenseRow, dispense_id).device_before or {})
+        return row
 
     def latest_id(self, terminal_id: str) -> str | None:
         """Return the id of the terminal's newest dispense, or None."""
@@ -374,12 +397,24 @@ class DispenseRepository:
         return [(self._load(row), row.owner) for row in self.session.scalars(query)]
 
     def _save_notes(self, dispense: Dispense) -> None:
-        for note in dispense.notes:
-            self.session.merge(DispenseNoteRow.from_domain(dispense.id, note))
+        # Core, keyed by terminal too: an update per note, an insert for a cassette the
+        # dispense had not used yet (a re-plan after a jam).
         self.session.flush()
+        connection = self.session.connection()
+        for note in dispense.notes:
+            values = DispenseNoteRow.values_of(dispense.terminal_id, dispense.id, note)
+            changed = connection.execute(
+                update(_DISPENSE_NOTES).where(
+                    _DISPENSE_NOTES.c.terminal_id == dispense.terminal_id,
+                    _DISPENSE_NOTES.c.dispense_id == dispense.id,
+                    _DISPENSE_NOTES.c.cassette_id == note.cassette_id).values(values))
+            if not changed.rowcount:
+                connection.execute(insert(_DISPENSE_NOTES).values(values))
+        self.session.expire_all()
 
     def _load(self, row: DispenseRow) -> Dispense:
-        query = (select(DispenseNoteRow).where(DispenseNoteRow.dispense_id == row.id)
+        query = (select(DispenseNoteRow).where(DispenseNoteRow.terminal_id == row.terminal_id,
+                                               DispenseNoteRow.dispense_id == row.id)
                  .order_by(DispenseNoteRow.cassette_id))
         notes = tuple(n.to_domain() for n in self.session.scalars(query))
         return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
@@ -413,9 +448,12 @@ class AuthorizationRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def used(self, signature: str) -> bool:
-        """Return True when the signature was spent before."""
-        return self.session.get(UsedAuthorizationRow, signature.lower()) is not None
+    def used(self, terminal_id: str, signature: str) -> bool:
+        """Return True when the signature was spent before on the terminal (a signature
+        covers its terminal id: on another terminal it is no authorization at all)."""
+        return self.session.scalar(select(func.count()).select_from(UsedAuthorizationRow).where(
+            UsedAuthorizationRow.terminal_id == terminal_id,
+            UsedAuthorizationRow.signature == signature.lower())) > 0
 
     def per_quote(self, terminal_id: str) -> dict[str, int]:
         """Return quote id -> host authorizations spent on it, for the terminal."""

@@ -128,9 +128,13 @@ class DispenseNoteRow(Base):
     """One cassette's notes in one dispense, counter by counter."""
 
     __tablename__ = "dispense_notes"
+    __table_args__ = (Index("ix_dispense_notes_terminal", "terminal_id", "dispense_id"),)
 
     dispense_id: Mapped[str] = mapped_column(ForeignKey("dispenses.id"), primary_key=True)
     cassette_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The dispense's terminal (migration 0006, expand step: nullable until every process
+    # writes it; docs/deploy.md), so that the table can be distributed by terminal.
+    terminal_id: Mapped[str | None] = mapped_column(String(64))
     denomination: Mapped[int] = mapped_column(BigInteger)
     planned: Mapped[int] = mapped_column(Integer, default=0)
     picked: Mapped[int] = mapped_column(Integer, default=0)
@@ -146,12 +150,14 @@ class DispenseNoteRow(Base):
                            self.stacked, self.presented, self.taken, self.retracted,
                            self.rejected, self.unknown)
 
-    @classmethod
-    def from_domain(cls, dispense_id: str, note: NoteOutcome) -> DispenseNoteRow:
-        return cls(dispense_id=dispense_id, cassette_id=note.cassette_id,
-                   denomination=note.denomination, planned=note.planned, picked=note.picked,
-                   stacked=note.stacked, presented=note.presented, taken=note.taken,
-                   retracted=note.retracted, rejected=note.rejected, unknown=note.unknown)
+    @staticmethod
+    def values_of(terminal_id: str, dispense_id: str, note: NoteOutcome) -> dict[str, Any]:
+        """Return the row's column values for one note outcome."""
+        return {"terminal_id": terminal_id, "dispense_id": dispense_id,
+                "cassette_id": note.cassette_id, "denomination": note.denomination,
+                "planned": note.planned, "picked": note.picked, "stacked": note.stacked,
+                "presented": note.presented, "taken": note.taken, "retracted": note.retracted,
+                "rejected": note.rejected, "unknown": note.unknown}
 
 
 class IdempotencyRow(Base):

@@ -208,7 +208,7 @@ def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, act
         if only_in_flight and dispense.state != DispenseState.IN_FLIGHT:
             return dispense         # another process settled it first
         planned = {n.cassette_id: n.planned for n in dispense.notes}
-        notes = outcome(uow.dispenses.device_before(dispense_id), status, planned)
+        notes = outcome(uow.dispenses.device_before(terminal_id, dispense_id), status, planned)
         notes = _with_planned(notes, dispense.notes)
         recorded = {n.cassette_id: n.picked for n in dispense.notes}
         for note in notes:
@@ -217,7 +217,7 @@ def finish(terminal_id: str, dispense_id: str, status, *, error: str | None, act
         finished = replace(dispense, state=state_of(notes, status), notes=notes,
                            updated_at=now, error=error or dispense.error)
         uow.dispenses.save(finished)
-        uow.quotes.mark_dispensed(dispense.quote_id)
+        uow.quotes.mark_dispensed(terminal_id, dispense.quote_id)
         uow.journal.add(JournalEntry(
             kind, terminal_id, actor, now, subject=dispense_id,
             before={"state": str(dispense.state)},
@@ -299,7 +299,8 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
         problem = problem_with(
             authorization, quote, secret=settings.host_secrets.get(terminal.host_secret_env or ""),
             now=now, max_ahead_seconds=settings.authorization_max_seconds,
-            spent=authorization is not None and uow.authorizations.used(authorization.signature))
+            spent=authorization is not None
+            and uow.authorizations.used(terminal_id, authorization.signature))
         if problem is not None:
             uow.journal.add(JournalEntry("dispense_refused", terminal_id, actor, now,
                                          subject=quote.id, reason=PROBLEMS[problem],
@@ -325,7 +326,7 @@ def begin_dispense(terminal_id: str, request: DispenseRequest, key: str, actor: 
                           complete_from_others=request.complete_from_other_cassettes,
                           owner=settings.owner)
         uow.idempotency.add(terminal_id, key, fingerprint, dispense.id, now)
-        uow.quotes.start_dispensing(quote.id)
+        uow.quotes.start_dispensing(terminal_id, quote.id)
         uow.journal.add(JournalEntry("dispense_started", terminal_id, actor, now,
                                      subject=dispense.id,
                                      details={"quote": quote.id, "amount": quote.amount.value,
