@@ -15,8 +15,10 @@ Every request is answered, on the same inventory and one after the other, by
   tries, so the ratio is shown against both;
 - for fewest-notes requests, the peer: a port of Lamassu's largest-first search
   (bench/lamassu_port.py), which knows no note limit, wish or inventory health.
-Interleaving the contenders per request exposes them to the same machine load; medians and
-ratios are of one run, and --rounds repeats the run and prints the median of each figure.
+Interleaving the contenders per request (taking turns at going first) exposes them to the same
+machine load; medians and ratios are of one run, and --rounds repeats the run and prints the
+median of each figure. Wall-clock p99s are at the mercy of the machine's other work (a
+preempted request waits a 4 ms scheduler tick); the CPU columns (thread time) are not.
 After warming up, the objects created so far are frozen out of the garbage collector
 (gc.freeze), as a long-running service should do once it has started: otherwise a full
 collection scans every object the imports created (OR-Tools, protobuf, pandas) and pauses
@@ -153,39 +155,51 @@ def one_round(workload, cassettes, limit, *, naive_too: bool = True):
     inventory = {c.id: c for c in cassettes}
     samples = defaultdict(lambda: defaultdict(list))
     tally = defaultdict(int)
-    for amount, preference, broken in workload:
+    for index, (amount, preference, broken) in enumerate(workload):
         seen = _out_of_service(inventory.values(), broken)
-        plan, wall, cpu = _timed(plan_mix, amount, "CZK", seen, preference, max_notes=limit)
         kind = preference["kind"]
+        wish = Preference.coerce(preference)
+        contenders = {
+            "ours": (plan_mix, amount, "CZK", seen, preference, {"max_notes": limit}),
+            "cp-sat path": (plan_mix, amount, "CZK", seen, preference,
+                            {"max_notes": limit, "exact_search": False})}
+        for label, parameters in (("naive", None), ("naive 1 worker", {"num_workers": 1})
+                                  ) if naive_too else ():
+            contenders[label] = ((naive_options, amount, seen, limit, parameters, {})
+                                 if kind == "options" else
+                                 (naive_plan, amount, seen, wish, limit, parameters, {}))
+        units = [(c.id, c.denomination, c.count) for c in seen if c.dispensable]
+        if kind == "fewest":
+            contenders["peer"] = (make_change, units, amount, {})
+        # Whoever runs first after the previous request meets the caches it left: take turns.
+        names = list(contenders)
+        names = names[index % len(names):] + names[:index % len(names)]
+        results = {}
+        for name in names:
+            call, *args, kwargs = contenders[name]
+            results[name] = _timed(call, *args, **kwargs)
+        plan, wall, cpu = results["ours"]
         row = kind if kind not in ("counts", "bounds") else (
             kind if plan is not None and plan.exact else f"{kind} unmet")
-        rows = (row, "all")
-        _, cp_wall, _ = _timed(plan_mix, amount, "CZK", seen, preference, max_notes=limit,
-                               exact_search=False)
-        for name, value in (("ours", wall), ("ours cpu", cpu), ("cp-sat path", cp_wall)):
-            for r in rows:
-                samples[r][name].append(value)
+        for r in (row, "all"):
+            samples[r]["ours"].append(wall)
+            samples[r]["ours cpu"].append(cpu)
+            for name in names:
+                if name not in ("ours", "peer"):
+                    samples[r][name].append(results[name][1])
         tally["feasible"] += plan is not None and plan.status != "optimal"
-        if naive_too:
-            wish = Preference.coerce(preference)
-            for label, parameters in (("naive", None), ("naive 1 worker", {"num_workers": 1})):
-                if kind == "options":
-                    naive, naive_wall, _ = _timed(naive_options, amount, seen, limit,
-                                                  parameters)
-                    same = plan is not None and all(
-                        naive.get(o.label) is not None and _mix(naive[o.label]) == dict(
-                            o.by_cassette) for o in plan.options)
-                else:
-                    naive, naive_wall, _ = _timed(naive_plan, amount, seen, wish, limit,
-                                                  parameters)
-                    same = (naive is None) == (plan is None) and (
-                        plan is None or _mix(naive) == dict(plan.by_cassette))
-                for r in rows:
-                    samples[r][label].append(naive_wall)
-                tally[f"same as {label}"] += same
+        for label in ("naive", "naive 1 worker") if naive_too else ():
+            naive = results[label][0]
+            if kind == "options":
+                same = plan is not None and all(
+                    naive.get(o.label) is not None and _mix(naive[o.label]) == dict(
+                        o.by_cassette) for o in plan.options)
+            else:
+                same = (naive is None) == (plan is None) and (
+                    plan is None or _mix(naive) == dict(plan.by_cassette))
+            tally[f"same as {label}"] += same
         if kind == "fewest":
-            units = [(c.id, c.denomination, c.count) for c in seen if c.dispensable]
-            peer, peer_wall, peer_cpu = _timed(make_change, units, amount)
+            peer, peer_wall, peer_cpu = results["peer"]
             samples["fewest"]["peer"].append(peer_wall)
             samples["fewest"]["peer cpu"].append(peer_cpu)
             _judge_peer(peer, plan, limit, tally)

@@ -15,13 +15,13 @@ from denomination.errors import (
 from denomination.legacy import bank_optimal, equal_emptying
 from denomination.money import Amount, minor_units
 from denomination.optimiser import plan_mix
-from denomination.plan import Plan, Reason
+from denomination.plan import Plan, Reason, SolveStatus
 from denomination.preferences import PREFERENCE_KINDS, Preference, PreferenceKind
 
 __all__ = [
     "PREFERENCE_KINDS", "Amount", "Cassette", "CassetteStatus", "CashmixError", "Catalogue",
     "CatalogueError", "Currency", "DispensableAmounts", "FillLevel", "InvalidAmount",
     "InvalidRequest", "NotDispensable", "OptimiserError", "Plan", "Preference", "PreferenceKind",
-    "Reason", "UnknownCurrency", "bank_optimal", "default_catalogue", "dispensable_amounts",
-    "equal_emptying", "load_catalogue", "minor_units", "plan_mix",
+    "Reason", "SolveStatus", "UnknownCurrency", "bank_optimal", "default_catalogue",
+    "dispensable_amounts", "equal_emptying", "load_catalogue", "minor_units", "plan_mix",
 ]

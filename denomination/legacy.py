@@ -17,8 +17,8 @@ from denomination.optimiser.assessment import assess
 from denomination.optimiser.data import MixData, check_request
 from denomination.optimiser.explain import not_dispensable
 from denomination.optimiser.model import LeanCpModel
-from denomination.optimiser.solve import solve_counts
-from denomination.plan import Plan
+from denomination.optimiser.solve import solve
+from denomination.plan import Plan, SolveStatus
 from denomination.preferences import Preference
 
 #: Resolution of a cassette's drawn share in equal emptying (per mille of its notes).
@@ -74,10 +74,11 @@ def equal_emptying(amount: int, currency: str, cassettes: Iterable[Cassette],
     for cassette in data.usable:
         model.add(share * cassette.count >= SHARE_SCALE * notes[cassette.id])
     model.minimize(share * (data.max_notes + 1) + total)
-    counts = solve_counts(model, notes)
-    if counts is None:
+    found = solve(model, (notes,))
+    if found is None:
         raise not_dispensable(data)
-    return _plan(data, counts, "equal_emptying")
+    plan = _plan(data, found.mixes[0], "equal_emptying")
+    return plan if found.optimal else replace(plan, status=SolveStatus.FEASIBLE)
 
 
 def _data(amount, currency, cassettes, preference, max_notes, catalogue) -> MixData:

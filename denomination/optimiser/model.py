@@ -4,7 +4,8 @@ Building a model through OR-Tools' Python API takes longer than CP-SAT takes to 
 every request for one amount on one terminal has a model of the same structure: only the
 stock bounds of the note variables and the inventory-health costs change as notes go out. So
 the structure is built once per shape (data.MixShape, cached) and each request copies it and
-fills in its own numbers.
+fills in its own numbers. search.py finds the optimum of the same objective without CP-SAT for
+most wishes; this model solves the rest, and it is the reference the search is tested against.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""plan_mix: the optimiser's entry point (data -> model -> solve -> interpret)."""
+"""plan_mix: the optimiser's entry point (data -> exact search, or model -> solve -> interpret)."""
 
 from __future__ import annotations
 

@@ -95,8 +95,10 @@ def search(data: MixData, budget: Budget | None = None) -> SearchResult | None:
     budget = budget or Budget()
     if data.preference.kind == PreferenceKind.SMALL:
         return _small(data, budget)
-    bound = _mixed_bound if data.preference.kind == PreferenceKind.MIXED else _ranged_bound
-    return _solve(data, _levels(data, _wished_ranges(data)), 0, data.max_notes, bound, budget)
+    mixed = data.preference.kind == PreferenceKind.MIXED
+    levels = _levels(data, _wished_ranges(data), spread_wanted=mixed)
+    return _solve(data, levels, 0, data.max_notes, _mixed_bound if mixed else _ranged_bound,
+                  budget)
 
 
 def _small(data: MixData, budget: Budget) -> SearchResult | None:
@@ -138,15 +140,17 @@ def _solve(data: MixData, levels: list[_Level], top: int, notes: int, wish_bound
         needed = -(-left // level.largest)
         if needed > notes_left:
             return _UNBOUNDED
-        # The lower-ranked costs are at least those of `needed` of the cheapest notes, and at
-        # least those of paying `left` in fractions of notes, cheapest per amount first.
-        segment = bisect_right(level.fill_starts, left) - 1
-        price, size = level.fill_rates[segment]
-        filled = level.fill_costs[segment] + -(-(left - level.fill_starts[segment]) * price
-                                               // size)
+        # The lower-ranked costs are at least those of `needed` of the cheapest notes, and (when
+        # some notes cost the wish nothing, so the wish's bound says nothing of them) at least
+        # those of paying `left` in fractions of notes, cheapest per amount first.
         lower = needed * level.note_price
-        return wish_weight * wish_bound(level, left, notes_left) + (
-            filled if filled > lower else lower)
+        if level.fill_starts:
+            segment = bisect_right(level.fill_starts, left) - 1
+            price, size = level.fill_rates[segment]
+            filled = level.fill_costs[segment] + -(-(left - level.fill_starts[segment]) * price
+                                                   // size)
+            lower = filled if filled > lower else lower
+        return wish_weight * wish_bound(level, left, notes_left) + lower
 
     def visit(index: int, left: int, notes_left: int, spent: int) -> bool:
         nonlocal best_cost, best, left_work
@@ -222,10 +226,11 @@ def _no_bound(level: _Level, left: int, notes_left: int) -> int:
     return 0
 
 
-def _levels(data: MixData, ranges: dict[int, tuple[int, int]]) -> list[_Level]:
+def _levels(data: MixData, ranges: dict[int, tuple[int, int]], *,
+            spread_wanted: bool = False) -> list[_Level]:
     """Group the usable cassettes by denomination, price every count (the wish charges the
     distance from `ranges`, denomination -> (least, most) notes, absent meaning any count),
-    order them for the search and add the suffix figures.
+    order them for the search and add the suffix figures (`spread_wanted`: the mixed bound's).
 
     The denominations the wish names a range for come first, largest first, then the others,
     largest first: the counts of the named notes decide the wish's cost, and fixing them first
@@ -267,32 +272,40 @@ def _levels(data: MixData, ranges: dict[int, tuple[int, int]]) -> list[_Level]:
     levels: list[_Level] = []
     reach = divisor = largest = low = high = floor = wanted = empty = 0
     price, wished, segments = _UNBOUNDED, [], []
-    scale = reduce(lcm, (d // step for d in grouped), 1)
+    fill = not grouped.keys() <= ranges.keys()
+    scale = reduce(lcm, (d // step for d in grouped), 1) if fill else 1
+    starts = costs = rates = spread = ()
     for denomination, least, top, most, cost, cheapest, units in reversed(raw):
         unit = denomination // step
-        for unit_price, _, cap in units:   # price per amount, exactly: price * scale / unit
-            insort(segments, (unit_price * (scale // unit), unit_price, unit, cap))
-        starts, costs, rates, start, spent = [], [], [], 0, 0
-        for _, unit_price, size, cap in segments:
-            starts.append(start)
-            costs.append(spent)
-            rates.append((unit_price, size))
-            start += size * cap
-            spent += unit_price * cap
+        if fill:
+            for unit_price, _, cap in units:   # by price per amount: price * scale / unit
+                insort(segments, (unit_price * (scale // unit), unit_price, unit, cap))
+            starts, costs, rates, start, spent = [], [], [], 0, 0
+            for _, unit_price, size, cap in segments:
+                starts.append(start)
+                costs.append(spent)
+                rates.append((unit_price, size))
+                start += size * cap
+                spent += unit_price * cap
         reach += unit * most
         divisor = gcd(divisor, unit)
-        largest = max(largest, unit)
-        low += unit * min(least, most)
-        high += unit * min(top, most)
-        floor += least - most if least > most else 0
-        wanted += min(least, most)
-        price = min(price, cheapest)
+        if unit > largest:
+            largest = unit
+        if least:
+            low += unit * (least if least < most else most)
+            wanted += least if least < most else most
+            if least > most:
+                floor += least - most
+            if spread_wanted and denomination < amount:
+                insort(wished, unit)
+                spread = tuple(accumulate(wished))
+        high += unit * (top if top < most else most)
+        if cheapest < price:
+            price = cheapest
         empty += cost[0]
-        if least and denomination < amount:
-            insort(wished, unit)
         levels.append(_Level(unit, most, cost, [(cid, cap) for _, cid, cap in units], reach,
                              divisor, largest, price, starts, costs, rates, empty, low, high,
-                             floor, wanted, tuple(accumulate(wished))))
+                             floor, wanted, spread))
     levels.reverse()
     return levels
 

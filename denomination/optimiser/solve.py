@@ -45,16 +45,6 @@ def new_solver(parameters: Mapping[str, Any] | None = None,
     return solver
 
 
-def solve_counts(model: cp_model.CpModel, notes: dict[str, cp_model.IntVar],
-                 solver: cp_model.CpSolver | None = None) -> dict[str, int] | None:
-    """Solve and return cassette id -> notes, or None when the model is infeasible.
-
-    Raises OptimiserError (`optimiser_error`) when CP-SAT stopped without any mix.
-    """
-    found = solve_mixes(model, (notes,), solver)
-    return None if found is None else found[0]
-
-
 @dataclass(frozen=True, slots=True)
 class Solution:
     """Cassette id -> notes for each mix of a model, and whether CP-SAT proved them optimal

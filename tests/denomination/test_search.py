@@ -15,6 +15,7 @@ from denomination import (
     Preference,
     PreferenceKind,
     default_catalogue,
+    equal_emptying,
     plan_mix,
 )
 from denomination.optimiser.data import MixData, check_request
@@ -256,3 +257,7 @@ def test_plans_are_proven_optimal(wish):
     plan = plan_mix(200000, "CZK", DEMO, wish)
     assert plan.status == SolveStatus.OPTIMAL
     assert all(option.status == SolveStatus.OPTIMAL for option in plan.options)
+
+
+def test_equal_emptying_says_its_solve_was_proven():
+    assert equal_emptying(200000, "CZK", DEMO).status == SolveStatus.OPTIMAL
