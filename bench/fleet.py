@@ -21,7 +21,8 @@ Prints the scaling ratio from 1 to 2 processes. On a machine with few cores the 
 generator competes with the servers: the CPU figures say how much.
 
     python bench/fleet.py [--terminals 500] [--seconds 15] [--clients 12] [--rate 100]
-                          [--processes 1,2] [--database-url URL] [--xfs4iot]
+                          [--processes 1,2] [--dispensed 0.333] [--database-url URL]
+                          [--xfs4iot]
 """
 
 from __future__ import annotations
@@ -292,8 +293,9 @@ def wish(rng: random.Random) -> tuple[int, dict]:
 class Fleet:
     """The load generator: keep-alive connections per thread and server, round-robin."""
 
-    def __init__(self, ports: list[int], keys: dict[str, str], tally: Tally, seed: int):
-        self.ports, self.keys, self.tally = ports, keys, tally
+    def __init__(self, ports: list[int], keys: dict[str, str], tally: Tally, seed: int,
+                 dispensed: float = 1 / 3):
+        self.ports, self.keys, self.tally, self.dispensed = ports, keys, tally, dispensed
         self.terminals = sorted(keys)
         self.local = threading.local()
         self.turn = iter(range(10**12))
@@ -324,7 +326,7 @@ class Fleet:
         raise AssertionError("unreachable")
 
     def customer(self, rng: random.Random) -> None:
-        """One customer: a quote on a random terminal, dispensed one time in three."""
+        """One customer: a quote on a random terminal, dispensed with `dispensed` odds."""
         tid = rng.choice(self.terminals)
         key = self.keys[tid]
         amount, preference = wish(rng)
@@ -333,7 +335,7 @@ class Fleet:
                                    {"amount": {"value": amount, "currency": "CZK"},
                                     "preference": preference})
         self.tally.add("quote", (time.perf_counter() - began) * 1000, status, quote)
-        if status != 201 or rng.random() >= 1 / 3:
+        if status != 201 or rng.random() >= self.dispensed:
             return
         expires = int(time.time()) + 120
         signature = sign(SECRET, tid, quote["id"], quote["amount"]["value"], "CZK", expires)
@@ -414,7 +416,7 @@ def measure(url: str, keys: dict[str, str], processes: int, args, folder: Path) 
         warm = Fleet([port for _, port in servers], keys, Tally(), args.seed + 99)
         warm.closed_loop(args.clients, min(3.0, args.seconds / 3))
         tally = Tally()
-        fleet = Fleet([port for _, port in servers], keys, tally, args.seed)
+        fleet = Fleet([port for _, port in servers], keys, tally, args.seed, args.dispensed)
         service_cpu, db_cpu, gen_cpu = cpu_seconds(pids), cpu_seconds(postgres_pids()), \
             own_cpu()
         with ConnectionSampler(url) as sampler:
@@ -450,11 +452,11 @@ def measure(url: str, keys: dict[str, str], processes: int, args, folder: Path) 
             run.lines.append(f"  errors           {dict(tally.codes)}")
         if args.rate:
             paced = Tally()
-            elapsed, late = Fleet([port for _, port in servers], keys, paced,
-                                  args.seed + 1).open_loop(args.rate, args.seconds)
+            elapsed, late = Fleet([port for _, port in servers], keys, paced, args.seed + 1,
+                                  args.dispensed).open_loop(args.rate, args.seconds)
             run.lines += [
                 f"  open loop at {args.rate:g} customers/s for {args.seconds:g} s "
-                f"(a third dispensed):",
+                f"({args.dispensed:.0%} dispensed):",
                 f"    quotes         {summary(paced.quotes)}",
                 f"    dispenses      {summary(paced.dispenses)}",
                 f"    from schedule  {summary(late)}",
@@ -496,6 +498,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0,
                         help="customers/s of the open-loop run (0: skip it)")
     parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--dispensed", type=float, default=1 / 3,
+                        help="share of the quotes dispensed (0: quotes only)")
     parser.add_argument("--database-url", default=None,
                         help="an existing PostgreSQL database (its public schema is reset)")
     parser.add_argument("--xfs4iot", action="store_true",

@@ -25,7 +25,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
     device cycle waits for its terminal before 409 terminal_busy), DEVICE_IDLE_SECONDS (an
     unused device connection closes after that long), MAX_OPEN_DEVICES (device connections one
     process holds at most), METRICS_PER_TERMINAL (a `terminal` label per terminal on the
-    metrics; off: one series for the fleet).
+    metrics; off: one series for the fleet), DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW
+    (PostgreSQL connections per process: a thread in a device cycle holds two).
     """
     return {
         "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'cashmix.sqlite'}",
@@ -44,6 +45,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "DEVICE_IDLE_SECONDS": 300,
         "MAX_OPEN_DEVICES": 1000,
         "METRICS_PER_TERMINAL": False,
+        "DATABASE_POOL_SIZE": 10,
+        "DATABASE_MAX_OVERFLOW": 20,
         "API_TITLE": "Cashmix kiosk service",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

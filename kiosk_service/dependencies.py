@@ -47,7 +47,8 @@ class Dependencies:
               environ: Mapping[str, str] | None = None) -> Dependencies:
         """Build from the app's config; `dispensers` (terminal id -> opened driver) replaces
         opening by URL, `environ` is where host secrets are read (default os.environ)."""
-        engine = build_engine(config["DATABASE_URL"])
+        engine = build_engine(config["DATABASE_URL"], pool_size=int(config["DATABASE_POOL_SIZE"]),
+                              max_overflow=int(config["DATABASE_MAX_OVERFLOW"]))
         sessions = sessionmaker(engine, expire_on_commit=False)
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         devices = DispenserPool(clock=clock, default_url=config["DISPENSER_URL"],

@@ -40,14 +40,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def build_engine(url: str) -> Engine:
-    """Create the engine for `url`; SQLite gets WAL, foreign keys and immediate transactions."""
+def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """Create the engine for `url`; SQLite gets WAL, foreign keys and immediate transactions.
+    PostgreSQL pools `pool_size` connections, and `max_overflow` more at busy times."""
     url = normalise_url(url)
     # Statement parameters hold signatures and key hashes: never in a log line or an error
     # message, whatever the log level (SQL logging shows "[SQL parameters hidden]").
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                             hide_parameters=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                             max_overflow=max_overflow, hide_parameters=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT,
                                               "check_same_thread": False},
                            hide_parameters=True)

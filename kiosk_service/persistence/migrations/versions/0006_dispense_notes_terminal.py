@@ -26,8 +26,9 @@ def upgrade() -> None:
     op.execute("UPDATE dispense_notes SET terminal_id = (SELECT dispenses.terminal_id FROM "
                "dispenses WHERE dispenses.id = dispense_notes.dispense_id) "
                "WHERE terminal_id IS NULL")
+    # IF NOT EXISTS: on a large database the index is built CONCURRENTLY by hand first.
     op.create_index('ix_dispense_notes_terminal', 'dispense_notes',
-                    ['terminal_id', 'dispense_id'])
+                    ['terminal_id', 'dispense_id'], if_not_exists=True)
 
 
 def downgrade() -> None:
