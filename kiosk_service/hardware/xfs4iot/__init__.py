@@ -1,0 +1,1 @@
+"""The XFS4IoT driver (`xfs4iot://`, `xfs4iots://`) and the message layer both sides use."""
