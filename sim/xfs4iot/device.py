@@ -12,65 +12,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from denomination import bank_optimal, equal_emptying
-from denomination.errors import CashmixError
-from kiosk_service.hardware.errors import (
-    XFS_CODE_OF,
-    CashUnitError,
-    DispenserError,
-    InvalidData,
-    InvalidDenomination,
-    NotDispensableByDevice,
-    PowerFailure,
-    TooManyItems,
-)
+from kiosk_service.hardware.errors import XFS_CODE_OF, DispenserError, PowerFailure
 from kiosk_service.hardware.results import EventKind, OperationResult
-from kiosk_service.hardware.status import (
-    CassetteStatus,
-    DeviceStatus,
-    OutputPosition,
-)
-from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError, MixRequest
+from kiosk_service.hardware.status import CassetteStatus, DeviceStatus, OutputPosition
+from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError
 from kiosk_service.hardware.xfs4iot.storage import face_number, minor_of
 from sim.dispenser import SimulatedDispenser
+from sim.xfs4iot.answers import Answer, Event, failure
+from sim.xfs4iot.denominate import SERVICE_MIXES, denominate, storage_error
 from sim.xfs4iot.units import UnitMap, capabilities, common_status, storage
-
-#: The service's own mixes (CashDispenser.GetMixTypes), as KAL's defaults number them.
-SERVICE_MIXES = {
-    "mix1": ("minimumBills", "Minimum number of notes", bank_optimal),
-    "mix2": ("equalEmptying", "Equal emptying of cash units", equal_emptying),
-}
 
 #: Commands answered at once, beside the queue (as KAL's [CommandHandlerAsync] handlers are).
 IMMEDIATE = frozenset({"Common.Status", "Common.Capabilities", "Storage.GetStorage",
                        "CashDispenser.GetPresentStatus", "Common.Cancel",
                        "ServicePublisher.GetServices", "CashDispenser.GetMixTypes",
                        "CashManagement.GetBankNoteTypes"})
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """An event to send: `unsolicited` ones go to every connection, others with the command."""
-
-    name: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    unsolicited: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A command's outcome: its events, then the completion code, error code and payload."""
-
-    events: tuple[Event, ...] = ()
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    completion_code: str = "success"
-    error_code: str | None = None
-    error_description: str | None = None
-    #: Drop the connection instead of completing (the disconnect fault).
-    disconnect: bool = False
 
 
 class DeviceService:
@@ -175,27 +133,30 @@ class DeviceService:
         try:
             self.device.load(cassettes)
         except DispenserError as error:
-            return _failure(error)
+            return failure(error)
         return Answer()
 
     # -- CashDispenser ----------------------------------------------------------------------
 
     def _CashDispenser_Dispense(self, payload):
-        counts = self._denominate(self.dialect.dispense_mix(payload))
+        counts = denominate(self.dialect.dispense_mix(payload), self.device.status(),
+                            self.units, self.exponents, kal_codes=self._kal_codes)
         if isinstance(counts, Answer):
             return counts
         self._dispenses += 1
         try:
             result = self.device.dispense(counts)
         except DispenserError as error:
-            return self._dispense_failure(error)
+            return self._dispensefailure(error)
         self._remember(result)
         events = tuple(self._note_errors(result))
         return Answer(events=events, payload=self._dispense_payload(result),
                       disconnect=self._dispenses in self._disconnect_on)
 
     def _CashDispenser_Denominate(self, payload):
-        counts = self._denominate(self.dialect.dispense_mix(payload, denominate=True))
+        counts = denominate(self.dialect.dispense_mix(payload, denominate=True),
+                            self.device.status(), self.units, self.exponents,
+                            kal_codes=self._kal_codes)
         if isinstance(counts, Answer):
             return counts
         denomination = self._denomination(counts)
@@ -219,71 +180,6 @@ class DeviceService:
                     "enabled": True}
         return Answer(payload={"items": items})
 
-    def _denominate(self, request: MixRequest) -> dict[str, int] | Answer:
-        """Return cassette id -> notes for a mix request, checked as the standard says, or the
-        refusal to answer with."""
-        status = self.device.status()
-        counts: dict[str, int] = {}
-        for name, notes in request.counts.items():
-            if isinstance(notes, bool) or not isinstance(notes, int) or notes < 0:
-                return _failure(InvalidDenomination(f"{name}: {notes!r} is not a note count"))
-            cassette_id = self.units.cassette_of(name)
-            if cassette_id is None:
-                return _failure(NotDispensableByDevice(f"{name} is not a dispensing unit"))
-            if notes:
-                counts[cassette_id] = notes
-        if request.mix is not None:
-            mixed = self._service_mix(request, status)
-            if isinstance(mixed, Answer):
-                return mixed
-            if any(mixed.get(c, 0) < n for c, n in counts.items()):
-                return _failure(NotDispensableByDevice("the mix cannot include the partial "
-                                                       "counts asked for"))
-            counts = mixed
-        if not counts:
-            return _failure(InvalidDenomination("the application mix has no notes"))
-        totals: dict[str, int] = {}
-        for cassette_id, notes in counts.items():
-            unit = status.cassette(cassette_id)
-            totals[unit.currency] = totals.get(unit.currency, 0) + unit.denomination * notes
-        asked = {code: minor_of(value, self.exponents.get(code, 0))
-                 for code, value in request.currencies.items() if value}
-        if asked != totals:
-            return _failure(InvalidDenomination("the notes do not add up to the currencies"))
-        if sum(counts.values()) > status.max_dispense_items:
-            if self._kal_codes:     # KAL's Denominate.IsDispensable
-                return _failure(CashUnitError("too many items"))
-            return _failure(TooManyItems(f"over maxDispenseItems {status.max_dispense_items}"))
-        for cassette_id, notes in counts.items():
-            unit = status.cassette(cassette_id)
-            if unit.status != CassetteStatus.OK or unit.locked:
-                return self._unit_error(CashUnitError(f"{cassette_id} cannot dispense"),
-                                        cassette_id, "locked" if unit.locked else "error")
-            if unit.count < notes:
-                if self._kal_codes:  # KAL's DispenseHandler: CashUnitNotEnough
-                    return _failure(TooManyItems(f"{cassette_id} holds {unit.count} notes"))
-                return _failure(NotDispensableByDevice(
-                    f"{self.units.name_of(cassette_id)} holds {unit.count} notes"))
-        return counts
-
-    def _service_mix(self, request: MixRequest, status: DeviceStatus
-                     ) -> dict[str, int] | Answer:
-        """Denominate with one of the service's own mixes (a third-party client's way)."""
-        if request.mix not in SERVICE_MIXES:
-            return Answer(completion_code="commandErrorCode", error_code="invalidMixNumber",
-                          error_description=f"no mix {request.mix}; GetMixTypes lists them")
-        amounts = {code: minor_of(value, self.exponents.get(code, 0))
-                   for code, value in request.currencies.items() if value}
-        if len(amounts) != 1 or None in amounts.values():
-            return _failure(InvalidDenomination("a mix needs one currency and an exact amount"))
-        (currency, amount), = amounts.items()
-        try:
-            plan = SERVICE_MIXES[request.mix][2](amount, currency, status.for_planning(),
-                                                 max_notes=status.max_dispense_items)
-        except CashmixError as error:
-            return _failure(NotDispensableByDevice(error.message))
-        return {c: n for c, n in plan.by_cassette.items() if n}
-
     def _CashDispenser_Present(self, payload):
         try:
             self.device.present()
@@ -292,7 +188,7 @@ class DeviceService:
             if error.result is not None and error.result.events_of(EventKind.SHUTTER_JAMMED):
                 events = (Event("CashManagement.ShutterStatusChangedEvent",
                                 {"position": "outDefault", "shutter": "jammed"}, True),)
-            return _failure(error, events)
+            return failure(error, events)
         self._present_state = "presented"
         events = (Event("CashManagement.ItemsPresentedEvent",
                         self.dialect.items_event_payload(), True),)
@@ -302,7 +198,7 @@ class DeviceService:
         try:
             self.device.reject()
         except DispenserError as error:
-            return _failure(error)
+            return failure(error)
         return Answer()
 
     def _CashDispenser_GetPresentStatus(self, payload):
@@ -323,14 +219,14 @@ class DeviceService:
             if error.code == "items_taken":
                 events = (Event("CashManagement.ItemsTakenEvent",
                                 self.dialect.items_event_payload(), True),)
-            return _failure(error, events)
+            return failure(error, events)
         return Answer()
 
     def _CashManagement_Reset(self, payload):
         try:
             self.device.reset()
         except DispenserError as error:
-            return _failure(error)
+            return failure(error)
         return Answer()
 
     # -- inside -----------------------------------------------------------------------------
@@ -339,10 +235,10 @@ class DeviceService:
         self._last_dispensed = {c: m.stacked for c, m in result.notes.items() if m.stacked}
         self._present_state = "notPresented"
 
-    def _dispense_failure(self, error: DispenserError) -> Answer:
+    def _dispensefailure(self, error: DispenserError) -> Answer:
         result = error.result
         if result is None:
-            return _failure(error)
+            return failure(error)
         self._remember(result)
         events = list(self._note_errors(result))
         events.append(Event("CashDispenser.IncompleteDispenseEvent",
@@ -350,21 +246,15 @@ class DeviceService:
         if isinstance(error, PowerFailure):
             return Answer(events=tuple(events), payload=self._dispense_payload(result),
                           completion_code="hardwareError", error_description=error.message)
-        failure = "empty" if result.events_of(EventKind.CASSETTE_EMPTY) else "error"
+        failure_kind = "empty" if result.events_of(EventKind.CASSETTE_EMPTY) else "error"
         if error.cassette:
-            events.append(self._storage_error(error.cassette, failure))
+            events.append(storage_error(self.device.status(), self.units, self.exponents,
+                                        error.cassette, failure_kind))
         return Answer(events=tuple(events), payload=self._dispense_payload(result),
                       completion_code="commandErrorCode",
                       error_code=XFS_CODE_OF.get(type(error), "cashUnitError"),
                       error_description=error.message)
 
-    def _unit_error(self, error: DispenserError, cassette_id: str, failure: str) -> Answer:
-        return _failure(error, (self._storage_error(cassette_id, failure),))
-
-    def _storage_error(self, cassette_id: str, failure: str) -> Event:
-        name = self.units.name_of(cassette_id)
-        unit = storage(self.device.status(), self.units, self.exponents)[name]
-        return Event("Storage.StorageErrorEvent", {"failure": failure, "unit": {name: unit}})
 
     def _note_errors(self, result: OperationResult):
         for event in result.events:
@@ -404,19 +294,6 @@ class DeviceService:
         if not payload["denomination"]:
             del payload["denomination"]
         return payload
-
-
-def _failure(error: DispenserError, events: tuple[Event, ...] = ()) -> Answer:
-    """Answer a refused or failed command with the XFS4IoT code of our error."""
-    code = XFS_CODE_OF.get(type(error))
-    if isinstance(error, InvalidData) or code is None:
-        return Answer(events=events, completion_code="invalidData",
-                      error_description=error.message)
-    completion_codes = {"deviceNotReady", "hardwareError", "sequenceError"}
-    if code in completion_codes:
-        return Answer(events=events, completion_code=code, error_description=error.message)
-    return Answer(events=events, completion_code="commandErrorCode", error_code=code,
-                  error_description=error.message)
 
 
 def _counted(counts: Any) -> int | None:

@@ -30,7 +30,8 @@ from kiosk_service.hardware.xfs4iot.messages import (
     MessageError,
     MessageType,
 )
-from sim.xfs4iot.device import IMMEDIATE, Answer, DeviceService
+from sim.xfs4iot.answers import Answer
+from sim.xfs4iot.device import IMMEDIATE, DeviceService
 from sim.xfs4iot.units import publisher_payload
 
 PUBLISHER_PATH = "/xfs4iot/v1.0"
