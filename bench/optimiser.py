@@ -300,14 +300,32 @@ def main() -> None:
     fewest = table["fewest"]
     print(f"fewest vs the peer (Lamassu's largest-first search, Python port), ms: "
           f"ours median {fewest['ours med']:.3f} p99 {fewest['ours p99']:.3f} max "
-          f"{fewest['ours max']:.3f} (cpu p99 {fewest['ours cpu p99']:.3f}); peer median "
-          f"{fewest['peer med']:.3f} p99 {fewest['peer p99']:.3f} max {fewest['peer max']:.3f} "
-          f"(cpu p99 {fewest['peer cpu p99']:.3f})")
+          f"{fewest['ours max']:.3f} (cpu p99 {fewest['ours cpu p99']:.3f} max "
+          f"{fewest['ours cpu max']:.3f}); peer median {fewest['peer med']:.3f} p99 "
+          f"{fewest['peer p99']:.3f} max {fewest['peer max']:.3f} (cpu p99 "
+          f"{fewest['peer cpu p99']:.3f} max {fewest['peer cpu max']:.3f})")
     print(f"peer answers on {tally['peer requests']} fewest requests: same mix as ours "
           f"{tally['peer same mix']}, more notes than needed {tally['peer more notes']}, over "
           f"the note limit {tally['peer over the note limit']}, none where a mix exists "
           f"{tally['peer none']}")
+    print("targets (issue 18):")
+    for row, e in table.items():
+        if row not in ("options", "all"):
+            _target(f"{row}: median <= 0.6, p99 <= 1.5", e["ours med"] <= 0.6
+                    and e["ours p99"] <= 1.5, f"{e['ours med']:.3f}, {e['ours p99']:.2f}")
+        if row != "all":
+            _target(f"{row}: >= 4x naive (median)", e["x naive"] >= 4, f"{e['x naive']:.1f}x")
+    _target("options: median <= 1", table["options"]["ours med"] <= 1,
+            f"{table['options']['ours med']:.3f}")
+    _target("fewest: median <= 0.35", fewest["ours med"] <= 0.35, f"{fewest['ours med']:.3f}")
+    for figure in ("p99", "max", "cpu p99", "cpu max"):
+        _target(f"fewest: {figure} ahead of the peer", fewest[f"ours {figure}"]
+                < fewest[f"peer {figure}"], f"{fewest[f'ours {figure}']:.3f} against "
+                f"{fewest[f'peer {figure}']:.3f}")
 
+
+def _target(what: str, met: bool, shown: str) -> None:
+    print(f"  {'met   ' if met else 'MISSED'} {what}: {shown}")
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,9 @@ _FIELDS = {
     PreferenceKind.OPTIONS: set(),
 }
 
+#: Kinds that need no field but their kind (a tuple: `in` must not hash what a request sends).
+_KIND_ALONE = tuple(kind.value for kind in PreferenceKind if kind != PreferenceKind.COUNTS)
+
 Counts = tuple[tuple[int, int], ...]
 
 
@@ -73,8 +76,10 @@ class Preference:
         if not isinstance(data, Mapping):
             raise InvalidRequest("the preference must be an object with a 'kind'",
                                  {"preference": ["must be an object with a 'kind'"]})
-        problems: dict[str, list[str]] = {}
         kind = data.get("kind")
+        if kind in _KIND_ALONE and len(data) == 1:   # the common {"kind": ...}: nothing to check
+            return cls(PreferenceKind(kind))
+        problems: dict[str, list[str]] = {}
         if kind not in PREFERENCE_KINDS:
             problems["preference.kind"] = [f"must be one of: {', '.join(PREFERENCE_KINDS)}"]
             raise InvalidRequest("the preference is invalid", problems)

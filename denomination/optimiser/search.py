@@ -26,7 +26,7 @@ model and against brute force.
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import reduce
 from itertools import accumulate
@@ -59,7 +59,7 @@ class _Level:
 
     unit: int
     most: int
-    cost: list[int]                # full objective of 0..most notes of it
+    cost: Sequence[int]            # full objective of 0..most notes of it
     cassettes: list[tuple[str, int]]   # (id, notes it may give), cheapest first
     reach: int                     # most the suffix can pay
     divisor: int                   # gcd of the suffix's denominations
@@ -310,9 +310,14 @@ def _levels(data: MixData, ranges: dict[int, tuple[int, int]], *,
     return levels
 
 
-def _linear_costs(least: int, top: int, most: int, price: int, wish_weight: int) -> list[int]:
+def _linear_costs(least: int, top: int, most: int, price: int,
+                  wish_weight: int) -> Sequence[int]:
     """Return the cost of 0..most notes of one cassette at `price` a note when the wish
     charges each note short of `least` or over `top`: three arithmetic runs."""
+    if not least and top >= most:
+        return range(0, price * (most + 1), price)
+    if not least and not top:
+        return range(0, (wish_weight + price) * (most + 1), wish_weight + price)
     short = min(least, most + 1)
     within = min(top, most)
     costs = list(range(wish_weight * least, wish_weight * least - (wish_weight - price) * short,
