@@ -10,6 +10,7 @@ device's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -18,9 +19,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from kiosk_service import create_app
 from kiosk_service.hardware import open_dispenser
+from kiosk_service.persistence.database import normalise_url
 from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
 from kiosk_service.services.authorization import sign
@@ -47,11 +50,11 @@ def _database(kind: str, tmp_path: Path) -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared(request, tmp_path):
-    """A migrated database with the terminal, its endpoint process; (url, key, device URL,
-    transcript)."""
-    url = _database(request.param, tmp_path)
+@contextlib.contextmanager
+def _deployment(kind: str, tmp_path: Path, take_after: str | None):
+    """A migrated database with the terminal, its endpoint process; yield (url, key, device
+    URL, transcript)."""
+    url = _database(kind, tmp_path)
     text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
     path = tmp_path / f"{TID}.toml"
     path.write_text(text.replace('id = "demo-czk"', f'id = "{TID}"', 1), encoding="utf-8")
@@ -63,17 +66,33 @@ def shared(request, tmp_path):
     key = create_key(Role.KIOSK, TID, uow=deps.unit_of_work(), clock=deps.clock)
     deps.close()
     transcript = tmp_path / "device.jsonl"
-    with endpoint_process(path, dialect="2024-3",
-                          extra=["--transcript", str(transcript), "--take-after", "0.3"]) \
-            as (address, _):
+    extra = ["--transcript", str(transcript)]
+    if take_after is not None:
+        extra += ["--take-after", take_after]
+    with endpoint_process(path, dialect="2024-3", extra=extra) as (address, _):
         yield url, key, f"xfs4iot://{address}/xfs4iot/v1.0?dialect=2024-3&timeout=20", \
             transcript
 
 
-def _servers(url: str, device: str, tmp_path: Path, lock_timeout: float) -> list[Server]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(request, tmp_path):
+    """The deployment with a customer who takes the notes after 0.3 s."""
+    with _deployment(request.param, tmp_path, "0.3") as deployment:
+        yield deployment
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def walked_away(request, tmp_path):
+    """The deployment with a customer who never takes the notes."""
+    with _deployment(request.param, tmp_path, None) as deployment:
+        yield deployment
+
+
+def _servers(url: str, device: str, tmp_path: Path, lock_timeout: float,
+             take_timeout: float = 5) -> list[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
     env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
-            "CASHMIX_LOG_LEVEL": "WARNING", "CASHMIX_TAKE_TIMEOUT_SECONDS": "5",
+            "CASHMIX_LOG_LEVEL": "WARNING", "CASHMIX_TAKE_TIMEOUT_SECONDS": str(take_timeout),
             "CASHMIX_TERMINAL_LOCK_TIMEOUT_SECONDS": str(lock_timeout),
             "CASHMIX_DISPENSERS": "{" + f'"{TID}" = {json.dumps(device)}' + "}"}
     return [Server(env, tmp_path / f"server-{n}.log") for n in (1, 2)]
@@ -164,3 +183,62 @@ def test_two_processes_never_interleave_a_terminals_cycle(shared, tmp_path, lock
     finally:
         for server in servers:
             server.stop()
+
+
+def _wait_for_in_flight(url: str) -> None:
+    engine = create_engine(normalise_url(url))
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.execute(text("SELECT count(*) FROM dispenses WHERE state = "
+                                           "'in_flight'")).scalar():
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no dispense went in flight")
+    finally:
+        engine.dispose()
+
+
+def test_a_live_process_takes_over_a_dead_ones_terminal_once_its_lock_is_free(walked_away,
+                                                                              tmp_path):
+    url, key, device, transcript = walked_away
+    first, second = _servers(url, device, tmp_path, lock_timeout=30, take_timeout=3)
+    try:
+        clients = [Http(first.start().base, key), Http(second.start().base, key)]
+        abandoned, mine = _quote(clients[0]), _quote(clients[1])
+        results: list = []
+        dying = threading.Thread(target=_try, args=(clients[0], abandoned, results),
+                                 daemon=True)
+        dying.start()
+        _wait_for_in_flight(url)
+        first.kill()        # mid-cycle: its notes are presented, its lock dies with it
+        dying.join(30)
+
+        _dispense(clients[1], mine, "k-live", results)
+        status, served = results[-1]
+        assert status == 201 and served["state"] == "retracted"      # nobody took them
+        with open_dispenser(device) as opened:
+            on_device = {unit.id: unit.count for unit in opened.status().cassettes}
+        status, terminal, _ = clients[1].call("GET", f"/api/v1/terminals/{TID}")
+        assert {c["id"]: c["count"] for c in terminal["cassettes"]} == on_device
+        engine = create_engine(normalise_url(url))
+        with engine.connect() as connection:
+            states = {quote: (state, error) for quote, state, error in connection.execute(
+                text("SELECT quote_id, state, error FROM dispenses"))}
+            recovered = connection.execute(text(
+                "SELECT count(*) FROM journal WHERE kind = 'dispense_recovered'")).scalar()
+        engine.dispose()
+        # Killed with the notes stacked (rejected) or presented (retracted): never in flight.
+        assert states[abandoned["id"]] in (("failed", "recovered"), ("retracted", "recovered"))
+        assert states[mine["id"]][0] == "retracted" and len(states) == 2
+        assert recovered == 1
+        assert _waiting_violations(transcript) == []
+    finally:
+        first.stop()
+        second.stop()
+
+
+def _try(http: Http, quote: dict, results: list) -> None:
+    with contextlib.suppress(OSError):      # the server dies under us: that is the point
+        _dispense(http, quote, "k-dying", results)
