@@ -8,7 +8,7 @@ Prints, each on the test seeds (means, min-max over seeds):
    refusals no higher, and at least 85 % of wishes met; and the planner's wall time with
    --jobs processes (target: under 2 minutes).
 2. bank_optimal with a planned load against its file's load: at least 20 % less mean cash at
-   no more visits.
+   no more visits, or at least 20 % fewer visits at no more mean cash.
 3. With 30 % of customers asking for small notes: planned Cashmix at no more visits than
    bank_optimal with the file's load.
 4. The health trade (policy cashmix_trade: a near-equivalent mix sparing a low cassette)
@@ -84,6 +84,17 @@ def main() -> None:
                f"{saving:.1%} less ({_k(planned.mean_cash)} vs {_k(base.mean_cash)}), visits "
                f"{planned.visits:.2f} vs {base.visits:.2f}, refusals {planned.refused:.2%} "
                f"vs {base.refused:.2%}")
+        run = _plan(terminal, [], "bank_optimal", train, test, trials, args.jobs,
+                    Goal.FEWEST_VISITS)
+        base, planned = run.baseline, run.planned
+        print("   or fewest visits at no more mean cash:")
+        _rows(run)
+        saved = 1 - planned.visits / base.visits
+        _check(">= 20 % fewer visits at no more mean cash",
+               saved >= 0.20 and planned.mean_cash <= base.mean_cash,
+               f"{saved:.1%} fewer ({planned.visits:.2f} vs {base.visits:.2f}), cash "
+               f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)}, refusals "
+               f"{planned.refused:.2%} vs {base.refused:.2%}")
     if 3 in parts:
         run = _plan(terminal, SMALL_30, "cashmix", train, test, trials, args.jobs)
         base, planned = run.baseline, run.planned
@@ -117,13 +128,14 @@ def _trade(terminal, run: PlanRun, test, jobs) -> None:
                   f"{_k(traded.mean_cash - plain.mean_cash)}")
 
 
-def _plan(terminal, overrides, policy, train, test, trials, jobs) -> PlanRun:
+def _plan(terminal, overrides, policy, train, test, trials, jobs,
+          goal: Goal = Goal.LEAST_CASH) -> PlanRun:
     tree = load_tree(overrides=overrides)
     setting = Setting(build_profile(tree, terminal.currency), 30,
                       Replenishment.from_mapping(tree["replenishment"]))
     began = time.perf_counter()
     with Evaluator(setting, jobs=jobs) as evaluator:
-        run = run_plan(terminal, evaluator, policy, Goal.LEAST_CASH, train_seeds=train,
+        run = run_plan(terminal, evaluator, policy, goal, train_seeds=train,
                        test_seeds=test, trials=trials)
     seconds = time.perf_counter() - began
     return PlanRun(run.terminal, run.plan, run.test_seeds, run.baseline, run.default,
