@@ -205,6 +205,12 @@ def test_malformed_preferences_are_invalid_requests(preference):
     assert caught.value.code == "invalid_request"
 
 
+@pytest.mark.parametrize("kind", [k for k in PreferenceKind if k != PreferenceKind.COUNTS])
+def test_a_kind_alone_is_that_kind_with_its_defaults(kind):
+    assert Preference.from_mapping({"kind": str(kind)}) == Preference(kind)
+    assert Preference.from_mapping({"kind": str(kind)}).note_budget == 15
+
+
 @pytest.mark.parametrize("amount", [-100, 0, 10.5, "100", True, None])
 def test_bad_amounts(amount):
     with pytest.raises(InvalidRequest) as caught:
