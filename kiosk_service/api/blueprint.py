@@ -6,6 +6,7 @@ from typing import Any
 
 import flask
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.utils import resolve_schema_instance
 from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
@@ -32,12 +33,14 @@ class JsonBodyParser(FlaskParser):
 
 class Blueprint(SmorestBlueprint):
     """A flask-smorest Blueprint whose JSON-body operations refuse other media types (415) and
-    document it."""
+    document it, and whose argument schemas are built once."""
 
     ARGUMENTS_PARSER = JsonBodyParser()
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any):
-        parse = super().arguments(schema, location=location, **kwargs)
+        # One instance per operation: given a class, webargs builds the schema (and each nested
+        # one) on every request. Loading keeps no state on the instance, so threads share it.
+        parse = super().arguments(resolve_schema_instance(schema), location=location, **kwargs)
         if location != "json":
             return parse
         refuse = self.alt_response(415, schema=ErrorSchema, description=NOT_JSON)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from denomination.cassettes import Cassette, CassetteStatus
@@ -46,9 +47,31 @@ _CASSETTES = CassetteRow.__table__
 _QUOTES = QuoteRow.__table__
 _DISPENSES = DispenseRow.__table__
 _DISPENSE_NOTES = DispenseNoteRow.__table__
+_QUOTE_NOTES = QuoteNoteRow.__table__
 _CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
                      _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
                      _CASSETTES.c.low_threshold, _CASSETTES.c.locked, _CASSETTES.c.unit)
+_TERMINAL_COLUMNS = (_TERMINALS.c.id, _TERMINALS.c.name, _TERMINALS.c.currency,
+                     _TERMINALS.c.note_limit, _TERMINALS.c.host_secret_env,
+                     _TERMINALS.c.dispenser_url, _TERMINALS.c.policy, _TERMINALS.c.region)
+
+# The statements of every quote and dispense, built once with bind parameters: building a
+# statement costs more Python than running it. Each names its terminal (docs/deploy.md).
+_TERMINAL = select(*_TERMINAL_COLUMNS).where(_TERMINALS.c.id == bindparam("terminal"))
+_TERMINAL_LOCKED = _TERMINAL.with_for_update()
+_TERMINAL_CASSETTES = (select(*_CASSETTE_COLUMNS)
+                       .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
+                       .order_by(_CASSETTES.c.position))
+#: When the terminal's oldest held quote expires (NULL: none is held).
+_OLDEST_HOLD = (select(func.min(_QUOTES.c.expires_at))
+                .where(_QUOTES.c.terminal_id == bindparam("terminal"),
+                       _QUOTES.c.status == QuoteStatus.HELD.value)
+                .scalar_subquery())
+#: The cassettes with the notes held in them, and _OLDEST_HOLD on every row.
+_TERMINAL_CASSETTES_HELD = (select(*_CASSETTE_COLUMNS, _CASSETTES.c.held,
+                                   _OLDEST_HOLD.label("oldest_hold"))
+                            .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
+                            .order_by(_CASSETTES.c.position))
 
 
 class TerminalRepository:
@@ -61,16 +84,32 @@ class TerminalRepository:
 
     def get(self, terminal_id: str) -> Terminal:
         """Return the terminal; raises NotFound (`not_found`)."""
-        return self._load(self._row(terminal_id, lock=False))
+        row = self._row(terminal_id, lock=False)
+        return _terminal_of(row, tuple(map(tuple, self._core(_TERMINAL_CASSETTES, terminal_id))))
 
     def get_for_update(self, terminal_id: str) -> Terminal:
         """Return the terminal, locking its row until commit (SQLite: the whole database).
 
         Call it first in a unit of work: on SQLite the lock is taken at BEGIN.
         """
+        return self.get_for_quote(terminal_id)[0]
+
+    def get_for_quote(self, terminal_id: str
+                      ) -> tuple[Terminal, dict[str, int], datetime | None]:
+        """Return the terminal locked as get_for_update, the notes held per cassette (the
+        counters: release_expired first when the oldest hold has expired) and when its oldest
+        held quote expires (None: no quote is held); two statements.
+
+        The lock comes first, in a statement of its own: on PostgreSQL a statement that waits
+        for a row lock still reads the other tables as they were when it started.
+        """
         if not self.session.in_transaction():
             self.begin_writing()
-        return self._load(self._row(terminal_id, lock=True))
+        row = self._row(terminal_id, lock=True)
+        rows = list(self._core(_TERMINAL_CASSETTES_HELD, terminal_id))
+        terminal = _terminal_of(row, tuple(tuple(c)[:len(_CASSETTE_COLUMNS)] for c in rows))
+        held = {c.id: c.held for c in rows if c.held}
+        return terminal, held, rows[0].oldest_hold if rows else None
 
     def ids(self) -> list[str]:
         """Return every terminal id, sorted."""
@@ -136,42 +175,90 @@ class TerminalRepository:
 
     def _row(self, terminal_id: str, *, lock: bool) -> Any:
         # Core rows, not ORM objects: this runs on every quote and dispense.
-        query = select(_TERMINALS).where(_TERMINALS.c.id == terminal_id)
-        if lock:
-            query = query.with_for_update()
-        row = self._core(query).one_or_none()
+        row = self._core(_TERMINAL_LOCKED if lock else _TERMINAL, terminal_id).one_or_none()
         if row is None:
             raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
         return row
 
-    def _core(self, statement: Any) -> Any:
+    def _core(self, statement: Any, terminal_id: str | None = None) -> Any:
         # Pending ORM changes first, then a plain Core query: no ORM bookkeeping per row.
         self.session.flush()
-        return self.session.connection().execute(statement)
+        if terminal_id is None:
+            return self.session.connection().execute(statement)
+        return self.session.connection().execute(statement, {"terminal": terminal_id})
 
     def _cassette_rows(self, terminal_id: str) -> list[CassetteRow]:
         query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
         return list(self.session.scalars(query.order_by(CassetteRow.position)))
 
-    def _load(self, row: Any) -> Terminal:
-        query = (select(*_CASSETTE_COLUMNS).where(_CASSETTES.c.terminal_id == row.id)
-                 .order_by(_CASSETTES.c.position))
-        return self._terminal(row, list(self.session.execute(query)))
-
     def _terminal(self, row: Any, rows: list[Any]) -> Terminal:
-        cassettes = tuple(Cassette(c.id, c.currency, c.denomination, c.count,
-                                   CassetteStatus(c.status), c.capacity, c.low_threshold,
-                                   c.locked) for c in rows)
-        return Terminal(row.id, row.name, row.currency, row.note_limit, cassettes,
-                        row.host_secret_env, row.dispenser_url,
-                        policy_from_json(row.policy, row.currency, row.note_limit),
-                        tuple((c.id, c.unit) for c in rows if c.unit), row.region)
+        return _terminal_of(row, tuple(tuple(c)[-len(_CASSETTE_COLUMNS):] for c in rows))
+
+
+@lru_cache(maxsize=1024)
+def _terminal_of(row: Any, cassettes: tuple[tuple, ...]) -> Terminal:
+    """Build the terminal from its row and its cassettes' _CASSETTE_COLUMNS values. Cached by
+    those values, so any change (a dispense's counts, a staff action, an import, in any
+    process) reads as another terminal: nothing to invalidate."""
+    built = tuple(Cassette(cid, currency, denomination, count, CassetteStatus(status), capacity,
+                           low_threshold, locked)
+                  for cid, currency, denomination, count, status, capacity, low_threshold,
+                  locked, _unit in cassettes)
+    return Terminal(row.id, row.name, row.currency, row.note_limit, built,
+                    row.host_secret_env, row.dispenser_url,
+                    policy_from_json(row.policy, row.currency, row.note_limit),
+                    tuple((c[0], c[-1]) for c in cassettes if c[-1]), row.region)
 
 
 _ADD_HELD = (update(_CASSETTES)
              .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
                     _CASSETTES.c.id == bindparam("cassette"))
              .values(held=_CASSETTES.c.held + bindparam("notes")))
+_INSERT_QUOTE = insert(_QUOTES)
+_INSERT_QUOTE_NOTES = insert(_QUOTE_NOTES)
+_QUOTE = select(_QUOTES.c.id, _QUOTES.c.terminal_id, _QUOTES.c.amount, _QUOTES.c.currency,
+                _QUOTES.c.preference, _QUOTES.c.plan, _QUOTES.c.alternatives,
+                _QUOTES.c.status, _QUOTES.c.created_at, _QUOTES.c.expires_at).where(
+    _QUOTES.c.terminal_id == bindparam("terminal"), _QUOTES.c.id == bindparam("quote"))
+_SET_STATUS = (update(_QUOTES)
+               .where(_QUOTES.c.terminal_id == bindparam("terminal"),
+                      _QUOTES.c.id.in_(bindparam("quotes", expanding=True)))
+               .values(status=bindparam("new_status")))
+_MARK_DISPENSED = (update(_QUOTES)
+                   .where(_QUOTES.c.terminal_id == bindparam("terminal"),
+                          _QUOTES.c.id == bindparam("quote"),
+                          _QUOTES.c.status != QuoteStatus.DISPENSED.value)
+                   .values(status=QuoteStatus.DISPENSED.value)
+                   .returning(_QUOTES.c.id))
+_HELD_COUNTERS = select(_CASSETTES.c.id, _CASSETTES.c.held).where(
+    _CASSETTES.c.terminal_id == bindparam("terminal"), _CASSETTES.c.held != 0)
+
+
+def _release(holds: Any) -> Any:
+    """UPDATE cassettes SET held = held - (the notes `holds` hold in it), for the cassettes
+    they hold notes in, returning (id, held): one statement whatever the number of holds.
+    `holds` is a condition on quote_notes, joined to its quote."""
+    notes = (select(_QUOTE_NOTES.c.cassette_id)
+             .join_from(_QUOTE_NOTES, _QUOTES,
+                        (_QUOTES.c.terminal_id == _QUOTE_NOTES.c.terminal_id)
+                        & (_QUOTES.c.id == _QUOTE_NOTES.c.quote_id))
+             .where(_QUOTE_NOTES.c.terminal_id == bindparam("terminal"), holds))
+    freed = (notes.with_only_columns(func.coalesce(func.sum(_QUOTE_NOTES.c.count), 0))
+             .where(_QUOTE_NOTES.c.cassette_id == _CASSETTES.c.id).scalar_subquery())
+    return (update(_CASSETTES)
+            .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
+                   _CASSETTES.c.id.in_(notes.scalar_subquery()))
+            .values(held=_CASSETTES.c.held - freed)
+            .returning(_CASSETTES.c.id, _CASSETTES.c.held))
+
+
+#: A held quote whose hold ran out by `at`.
+_EXPIRED = and_(_QUOTES.c.terminal_id == bindparam("terminal"),
+                _QUOTES.c.status == QuoteStatus.HELD.value,
+                _QUOTES.c.expires_at <= bindparam("at"))
+_RELEASE_EXPIRED = _release(_EXPIRED)
+_MARK_EXPIRED = update(_QUOTES).where(_EXPIRED).values(status=QuoteStatus.EXPIRED.value)
+_RELEASE_QUOTES = _release(_QUOTES.c.id.in_(bindparam("quotes", expanding=True)))
 
 
 class QuoteRepository:
@@ -179,8 +266,14 @@ class QuoteRepository:
 
     Each cassette row keeps a `held` counter, so a quote finds the free notes without summing
     every live hold. Holds leave it when their quote is dispensed, or lazily once expired
-    (`release_expired`, run under the terminal's lock before planning): no background job.
-    `held_notes` sums the live holds directly, for readers that must not write.
+    (`release_expired`, run under the terminal's lock before planning when the oldest hold has
+    expired): no background job. `held_notes` sums the live holds directly, for readers that
+    must not write.
+
+    A hold (quote_notes) is stored beside the plan (the quote's `plan`, by cassette) and must
+    stay so: it is what lets one statement release any number of holds, and after a jam a
+    re-plan makes the quote hold the notes already taken plus the new mix, while its plan stays
+    the mix the customer was quoted.
     """
 
     def __init__(self, session: Session):
@@ -188,19 +281,20 @@ class QuoteRepository:
 
     def add(self, quote: Quote) -> None:
         """Store a new quote and its hold."""
-        self.session.flush()
-        self.session.connection().execute(insert(QuoteRow.__table__).values(
-            id=quote.id, terminal_id=quote.terminal_id, amount=quote.amount.value,
-            currency=quote.amount.currency, preference=preference_to_json(quote.preference),
-            plan=plan_to_json(quote.plan),
-            alternatives=[plan_to_json(p) for p in quote.alternatives],
-            status=str(quote.status), created_at=quote.created_at, expires_at=quote.expires_at))
+        self._connection().execute(_INSERT_QUOTE, {
+            "id": quote.id, "terminal_id": quote.terminal_id, "amount": quote.amount.value,
+            "currency": quote.amount.currency,
+            "preference": preference_to_json(quote.preference),
+            "plan": plan_to_json(quote.plan),
+            "alternatives": [plan_to_json(p) for p in quote.alternatives],
+            "status": str(quote.status), "created_at": quote.created_at,
+            "expires_at": quote.expires_at})
         self._hold(quote.id, quote.terminal_id, quote.plan.by_cassette)
 
     def get(self, terminal_id: str, quote_id: str) -> Quote:
         """Return the quote; raises NotFound (`not_found`)."""
-        row = self.session.scalars(select(QuoteRow).where(
-            QuoteRow.terminal_id == terminal_id, QuoteRow.id == quote_id)).one_or_none()
+        row = self._connection().execute(_QUOTE, {"terminal": terminal_id,
+                                                  "quote": quote_id}).one_or_none()
         if row is None:
             raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
         return Quote(row.id, row.terminal_id, Amount(row.amount, row.currency),
@@ -214,21 +308,18 @@ class QuoteRepository:
 
     def mark_dispensed(self, terminal_id: str, quote_id: str) -> None:
         """Mark the quote dispensed and release its hold (the notes left the cassettes)."""
-        self.session.flush()
-        status = self.session.connection().scalar(select(_QUOTES.c.status).where(
-            _QUOTES.c.terminal_id == terminal_id, _QUOTES.c.id == quote_id))
-        if status is None:
-            raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
-        if status != str(QuoteStatus.DISPENSED):
+        marked = self._connection().execute(_MARK_DISPENSED, {"terminal": terminal_id,
+                                                              "quote": quote_id}).first()
+        if marked is not None:
             self._unhold(terminal_id, [quote_id])
-            self._set_status(terminal_id, [quote_id], QuoteStatus.DISPENSED)
+        else:
+            self.get(terminal_id, quote_id)     # NotFound, unless dispensed before
+        self.session.expire_all()
 
     def _set_status(self, terminal_id: str, quote_ids: list[str], status: QuoteStatus) -> None:
         # Core, by terminal and id: every statement names its terminal (docs/deploy.md, Citus).
-        self.session.flush()
-        self.session.connection().execute(
-            update(_QUOTES).where(_QUOTES.c.terminal_id == terminal_id,
-                                  _QUOTES.c.id.in_(quote_ids)).values(status=str(status)))
+        self._connection().execute(_SET_STATUS, {"terminal": terminal_id, "quotes": quote_ids,
+                                                 "new_status": str(status)})
         self.session.expire_all()
 
     def replace_hold(self, quote: Quote, counts: Mapping[str, int]) -> None:
@@ -238,25 +329,20 @@ class QuoteRepository:
             QuoteNoteRow.terminal_id == quote.terminal_id, QuoteNoteRow.quote_id == quote.id))
         self._hold(quote.id, quote.terminal_id, counts)
 
-    def release_expired(self, terminal_id: str, at: datetime) -> int:
-        """Release the holds of quotes expired at `at`; return how many quotes expired."""
-        self.session.flush()
-        expired = list(self.session.connection().scalars(
-            select(_QUOTES.c.id).where(_QUOTES.c.terminal_id == terminal_id,
-                                       _QUOTES.c.status == str(QuoteStatus.HELD),
-                                       _QUOTES.c.expires_at <= at)))
-        if expired:
-            self._unhold(terminal_id, expired)
-            self._set_status(terminal_id, expired, QuoteStatus.EXPIRED)
-        return len(expired)
+    def release_expired(self, terminal_id: str, at: datetime) -> dict[str, int]:
+        """Release the holds of quotes expired at `at` and mark them expired, in two
+        statements whatever their number; return cassette id -> notes still held in the
+        cassettes whose counters changed."""
+        params = {"terminal": terminal_id, "at": at}
+        connection = self._connection()
+        released = dict(connection.execute(_RELEASE_EXPIRED, params).all())
+        connection.execute(_MARK_EXPIRED, params)
+        return released
 
     def held_counters(self, terminal_id: str) -> dict[str, int]:
         """Return cassette id -> held notes from the counters (exact after release_expired)."""
-        query = select(_CASSETTES.c.id, _CASSETTES.c.held).where(
-            _CASSETTES.c.terminal_id == terminal_id, _CASSETTES.c.held != 0)
-        self.session.flush()
-        return {cassette_id: held for cassette_id, held
-                in self.session.connection().execute(query)}
+        return dict(self._connection().execute(_HELD_COUNTERS,
+                                               {"terminal": terminal_id}).all())
 
     def held_notes(self, terminal_id: str, at: datetime) -> dict[str, int]:
         """Return cassette id -> notes held at `at` by live quotes (expired holds count not)."""
@@ -270,27 +356,24 @@ class QuoteRepository:
         return {cassette_id: int(total) for cassette_id, total in self.session.execute(query)}
 
     def _hold(self, quote_id: str, terminal_id: str, counts: Mapping[str, int]) -> None:
-        self.session.flush()
         held = {cassette_id: n for cassette_id, n in counts.items() if n}
         if held:
-            self.session.connection().execute(insert(QuoteNoteRow.__table__), [
+            connection = self._connection()
+            connection.execute(_INSERT_QUOTE_NOTES, [
                 {"quote_id": quote_id, "cassette_id": cassette_id, "terminal_id": terminal_id,
                  "count": count} for cassette_id, count in held.items()])
-        self._add_held(terminal_id, held)
+            # A Core executemany: the hot path of every quote, without ORM bookkeeping.
+            connection.execute(_ADD_HELD, [
+                {"terminal": terminal_id, "cassette": c, "notes": n} for c, n in held.items()])
 
     def _unhold(self, terminal_id: str, quote_ids: list[str]) -> None:
-        query = (select(QuoteNoteRow.cassette_id, func.sum(QuoteNoteRow.count))
-                 .where(QuoteNoteRow.terminal_id == terminal_id,
-                        QuoteNoteRow.quote_id.in_(quote_ids))
-                 .group_by(QuoteNoteRow.cassette_id))
-        self._add_held(terminal_id, {cassette_id: -int(total) for cassette_id, total
-                                     in self.session.execute(query).all()})
+        self._connection().execute(_RELEASE_QUOTES, {"terminal": terminal_id,
+                                                     "quotes": quote_ids})
 
-    def _add_held(self, terminal_id: str, change: Mapping[str, int]) -> None:
-        # A Core executemany: the hot path of every quote, without ORM bookkeeping.
-        if change:
-            self.session.connection().execute(_ADD_HELD, [
-                {"terminal": terminal_id, "cassette": c, "notes": n} for c, n in change.items()])
+    def _connection(self) -> Any:
+        # Pending ORM changes first, then plain Core statements.
+        self.session.flush()
+        return self.session.connection()
 
 
 class DispenseRepository:

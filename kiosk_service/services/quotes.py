@@ -42,13 +42,14 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
     kind = str(request.preference.kind) if request.preference else "default"
     try:
         with uow:
-            terminal = uow.terminals.get_for_update(terminal_id)
+            terminal, held, oldest_hold = uow.terminals.get_for_quote(terminal_id)
             policy = terminal.dispensing
             request = replace(request, preference=policy.admit(request.preference))
             kind = str(request.preference.kind)
             _check_currency(terminal, request)
-            uow.quotes.release_expired(terminal_id, at=now)
-            free = terminal.cassettes_less(uow.quotes.held_counters(terminal_id))
+            if oldest_hold is not None and oldest_hold <= now:
+                held |= uow.quotes.release_expired(terminal_id, at=now)
+            free = terminal.cassettes_less(held)
             plan = _plan(terminal, policy.cassettes_for(request.preference, free),
                          request.amount.value, request.preference)
             alternatives = _alternatives(terminal, policy.cassettes_for(OPTIONS, free), plan,
