@@ -6,14 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from denomination.cassettes import Cassette
-from kiosk_service.hardware.errors import (
-    CashUnitError,
-    InvalidDenomination,
-    InvalidUnit,
-    NotDispensableByDevice,
-    TooManyItems,
-)
-from kiosk_service.hardware.status import CassetteStatus
+from kiosk_service.hardware.errors import InvalidUnit
+from kiosk_service.hardware.plan_checks import check_cassettes, check_counts
 from sim.machine import Machine
 
 
@@ -24,42 +18,13 @@ def check_plan(machine: Machine, counts: Mapping[str, int], amount: int | None,
     Raises InvalidDenomination, NotDispensableByDevice or TooManyItems, in the order XFS4IoT
     checks them.
     """
-    if not isinstance(counts, Mapping):
-        raise InvalidDenomination("the plan must map cassette ids to note counts")
-    bad = {c: n for c, n in counts.items()
-           if not isinstance(n, int) or isinstance(n, bool) or n < 0}
-    if bad:
-        raise InvalidDenomination(f"counts must be whole numbers >= 0: {bad}")
-    wanted = {c: n for c, n in counts.items() if n}
-    if not wanted:
-        raise InvalidDenomination("the plan has no notes")
-    units = machine.units
-    unknown = sorted(set(wanted) - set(units))
-    if unknown:
-        raise NotDispensableByDevice(f"no such cassettes: {', '.join(unknown)}",
-                                     cassette=unknown[0])
-    value = sum(units[c].denomination * n for c, n in wanted.items())
-    if amount is not None and value != amount:
-        raise InvalidDenomination(f"the notes make {value}, not the amount {amount}")
-    total = sum(wanted.values())
-    if total > max_notes:
-        raise TooManyItems(f"{total} notes is over the limit of {max_notes}",
-                           limit=max_notes)
-    return {c: wanted[c] for c in units if c in wanted}
+    return check_counts(counts, amount, {c: u.denomination for c, u in machine.units.items()},
+                        max_notes)
 
 
 def check_units(machine: Machine, requested: Mapping[str, int]) -> None:
     """Raise CashUnitError or NotDispensableByDevice when a cassette cannot give its notes."""
-    for cassette_id, notes in requested.items():
-        unit = machine.units[cassette_id]
-        if unit.status != CassetteStatus.OK or unit.locked:
-            state_name = "locked" if unit.status == CassetteStatus.OK else unit.status
-            raise CashUnitError(f"cassette {cassette_id} is {state_name}",
-                                cassette=cassette_id)
-        if unit.count < notes:
-            raise NotDispensableByDevice(
-                f"cassette {cassette_id} holds {unit.count} notes, not {notes}",
-                cassette=cassette_id)
+    check_cassettes(machine.units, requested)
 
 
 def check_load(cassettes: list[Any], machine: Machine, true_counts: Mapping[str, int]) -> None:

@@ -7,58 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from denomination.cassettes import Cassette, CassetteStatus
-from kiosk_service.hardware.errors import (
-    CashUnitError,
-    InvalidDenomination,
-    NotDispensableByDevice,
-    TooManyItems,
-)
+from denomination.cassettes import Cassette
+from kiosk_service.hardware.plan_checks import check_cassettes, check_counts
 from kiosk_service.hardware.xfs4iot.cassette_map import CassetteMap
 
 
 def check_plan(cassettes: CassetteMap, counts: Mapping[str, int], amount: int | None,
                max_items: int) -> dict[str, int]:
-    """Return the plan's non-zero counts in the device's unit order.
-
-    Raises InvalidDenomination, NotDispensableByDevice, TooManyItems or CashUnitError, in the
-    order XFS4IoT checks them.
-    """
-    if not isinstance(counts, Mapping):
-        raise InvalidDenomination("the plan must map cassette ids to note counts")
-    bad = {c: n for c, n in counts.items()
-           if not isinstance(n, int) or isinstance(n, bool) or n < 0}
-    if bad:
-        raise InvalidDenomination("note counts must be whole numbers of at least 0: " +
-                                  ", ".join(f"{c} = {n}" for c, n in bad.items()))
-    wanted = {c: n for c, n in counts.items() if n}
-    if not wanted:
-        raise InvalidDenomination("the plan has no notes")
+    """Return the plan's non-zero counts in the device's unit order; raises the errors of
+    kiosk_service/hardware/plan_checks.py, in the order XFS4IoT checks them."""
     units = cassettes.by_cassette()
-    unknown = sorted(set(wanted) - set(units))
-    if unknown:
-        raise NotDispensableByDevice(f"the device has no cassette {', '.join(unknown)}",
-                                     cassette=unknown[0])
-    if any(units[c].denomination is None for c in wanted):
-        raise InvalidDenomination("a cassette's currency is not in the catalogue")
-    value = sum(units[c].denomination * n for c, n in wanted.items())
-    if amount is not None and value != amount:
-        raise InvalidDenomination(f"the notes make {value}, not the amount {amount} "
-                                  "(minor units)")
-    total = sum(wanted.values())
-    if total > max_items:
-        raise TooManyItems(f"{total} notes is over the device's limit of {max_items}",
-                           limit=max_items)
-    for cassette_id, notes in wanted.items():
-        state = cassettes.state_of(cassette_id)
-        if state.status != CassetteStatus.OK or state.locked:
-            why = "locked" if state.status == CassetteStatus.OK else state.status
-            raise CashUnitError(f"cassette {cassette_id} is {why}", cassette=cassette_id)
-        if state.count < notes:
-            raise NotDispensableByDevice(
-                f"cassette {cassette_id} holds {state.count} notes, not {notes}",
-                cassette=cassette_id)
-    return {c: wanted[c] for c in units if c in wanted}
+    requested = check_counts(counts, amount, {c: u.denomination for c, u in units.items()},
+                             max_items)
+    check_cassettes({c: cassettes.state_of(c) for c in requested}, requested)
+    return requested
 
 
 def load_problems(cassettes: CassetteMap, loads: Iterable[Any],
