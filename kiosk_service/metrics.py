@@ -74,6 +74,7 @@ class Metrics:
     quotes: TerminalCounter
     notes_dispensed: TerminalCounter
     dispenses: TerminalCounter
+    plans: Counter
     per_terminal: bool = False
 
     @classmethod
@@ -94,6 +95,9 @@ class Metrics:
                             per_terminal),
             TerminalCounter(Counter("cashmix_dispenses", "Dispenses by outcome.",
                                     ["terminal", "outcome"], registry=registry), per_terminal),
+            Counter("cashmix_plans", "Quoted mixes by what the optimiser proved of them "
+                    "(optimal, or feasible when its time ran out first).", ["status"],
+                    registry=registry),
             per_terminal,
         )
 

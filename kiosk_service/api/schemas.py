@@ -74,6 +74,11 @@ class PlanSchema(Schema):
     notes = fields.Integer()
     by_denomination = fields.Method("denominations", metadata={
         "type": "array", "items": {"type": "object"}})
+    status = fields.String(metadata={
+        "enum": ["optimal", "feasible"],
+        "description": "`optimal`: the mix is proven best for the wish; `feasible`: the "
+                       "optimiser's time ran out before its proof (the mix pays the amount "
+                       "within every hard rule, and `exact` is checked on the mix itself)."})
     by_cassette = fields.Dict(keys=fields.String(), values=fields.Integer())
     reasons = fields.List(fields.Nested(ReasonSchema))
     preference = fields.Method("preference_body", metadata={

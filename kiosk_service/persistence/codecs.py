@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from denomination.catalogue import default_catalogue
-from denomination.plan import Plan, Reason
+from denomination.plan import Plan, Reason, SolveStatus
 from denomination.policy import DispensingPolicy
 from denomination.preferences import Preference, PreferenceKind
 
@@ -22,6 +22,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "reasons": [{"code": r.code, "message": r.message, "denomination": r.denomination,
                      "cassette": r.cassette} for r in plan.reasons],
         "preference": None if plan.preference is None else preference_to_json(plan.preference),
+        "status": str(plan.status),
     }
 
 
@@ -31,7 +32,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
                 {int(d): n for d, n in data["by_denomination"].items()}, data["exact"],
                 tuple(Reason(**r) for r in data["reasons"]), data.get("label"),
                 preference=Preference.from_mapping(data["preference"])
-                if data.get("preference") else None)
+                if data.get("preference") else None,
+                # Plans stored before the status was kept were all proven optimal.
+                status=SolveStatus(data.get("status", SolveStatus.OPTIMAL)))
 
 
 def preference_to_json(preference: Preference) -> dict[str, Any]:

@@ -67,6 +67,8 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
         _count(metrics, terminal_id, "not_dispensable", kind)
         raise
     _count(metrics, terminal_id, "exact" if plan.exact else "inexact", kind)
+    if metrics is not None:
+        metrics.plans.labels(str(plan.status)).inc()
     log.info(f"quote {status}", extra={"event": "quote.created", "terminal": terminal_id,
                                   "quote": quote.id, "amount": request.amount.value,
                                   "kind": kind, "exact": plan.exact, "notes": plan.notes})
