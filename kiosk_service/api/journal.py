@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_deps
+from kiosk_service.api.schemas import MAX_PAGE
 from kiosk_service.api.security import requires
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services.journal import JournalPage, read_journal
@@ -20,7 +21,8 @@ class JournalQuerySchema(Schema):
         "description": "Repeat to ask for several kinds; another kind is 422 naming these."})
     since = fields.AwareDateTime(default_timezone=None)
     until = fields.AwareDateTime(default_timezone=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded: an offset past a 64-bit integer is a database error, not an empty page.
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 

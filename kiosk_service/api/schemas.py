@@ -17,6 +17,9 @@ DENOMINATION_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,12}$",
 NOTE_COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 
 
+#: The highest page a listing accepts: page * page_size stays far inside a 64-bit offset.
+MAX_PAGE = 1_000_000
+
 class AmountSchema(Schema):
     """Money on the wire: `{"value": 200000, "currency": "CZK"}` (2000.00 CZK), minor units."""
 
@@ -71,14 +74,14 @@ class PlanSchema(Schema):
     kind = fields.String()
     label = fields.String(allow_none=True)
     exact = fields.Boolean()
-    notes = fields.Integer()
-    by_denomination = fields.Method("denominations", metadata={
-        "type": "array", "items": {"type": "object"}})
     status = fields.String(metadata={
         "enum": ["optimal", "feasible"],
         "description": "`optimal`: the mix is proven best for the wish; `feasible`: the "
                        "optimiser's time ran out before its proof (the mix pays the amount "
                        "within every hard rule, and `exact` is checked on the mix itself)."})
+    notes = fields.Integer()
+    by_denomination = fields.Method("denominations", metadata={
+        "type": "array", "items": {"type": "object"}})
     by_cassette = fields.Dict(keys=fields.String(), values=fields.Integer())
     reasons = fields.List(fields.Nested(ReasonSchema))
     preference = fields.Method("preference_body", metadata={

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from denomination.catalogue import default_catalogue
 from kiosk_service.api.blueprint import Blueprint
 from kiosk_service.api.deps import current_deps, current_key
-from kiosk_service.api.schemas import CassetteSchema, cassette_body
+from kiosk_service.api.schemas import MAX_PAGE, CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import terminals
@@ -57,7 +57,8 @@ class DispensableSchema(Schema):
 class TerminalListQuerySchema(Schema):
     region = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"description": "Only the terminals of this region."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded: an offset past a 64-bit integer is a database error, not an empty page.
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
