@@ -56,16 +56,65 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the API with waitress (the database must be migrated: `db upgrade`)."""
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads per process.")
+@click.option("--processes", default=None, type=click.IntRange(min=1),
+              help="Worker processes (gunicorn; POSIX only). Default: one per CPU, at most "
+                   "8, or 1 when a terminal's dispenser lives in the process (sim://).")
+def serve(host: str, port: int, threads: int, processes: int | None) -> None:
+    """Serve the API: waitress in one process, gunicorn's threaded workers for several (the
+    database must be migrated: `db upgrade`)."""
     listener = _listen(host, port)
-    app = _app()
-    if not _deps(app).schema_ready():
-        _deps(app).close()
+    app = _app()            # start-up recovery runs here, once, before any worker starts
+    deps = _deps(app)
+    try:
+        if not deps.schema_ready():
+            raise click.ClickException(
+                "the database is not migrated; run `kiosk-service db upgrade`")
+        count = _processes(processes, deps)
+    except click.ClickException:
+        deps.close()
         listener.close()
-        raise click.ClickException("the database is not migrated; run `kiosk-service db upgrade`")
-    _serve(app, listener, host, threads)
+        raise
+    if count == 1:
+        _serve(app, listener, host, threads)
+        return
+    from kiosk_service.workers import serve_workers
+
+    deps.close()
+    click.echo(f"{count} processes x {threads} threads; serving on "
+               f"http://{host}:{listener.getsockname()[1]}", err=True)
+    serve_workers(listener, processes=count, threads=threads,
+                  build_app=lambda: _app({"RECOVER_ON_START": False}))
+
+
+def _processes(asked: int | None, deps) -> int:
+    """Return how many processes serve: `asked`, or the default (1 where several cannot run).
+    Raises ClickException, one line, when `asked` is above 1 and several cannot run."""
+    from kiosk_service.hardware.registry import shared_across_processes
+    from kiosk_service.workers import default_processes, workers_supported
+
+    count = asked or default_processes()
+    if count == 1:
+        return 1
+    with deps.unit_of_work() as uow:
+        terminals = [uow.terminals.get(terminal_id) for terminal_id in uow.terminals.ids()]
+    local = {t.id: deps.devices.url_for(t) for t in terminals
+             if not shared_across_processes(deps.devices.url_for(t))}
+    problem = None
+    if local:
+        terminal_id, url = next(iter(local.items()))
+        others = f" (and {len(local) - 1} more)" if len(local) > 1 else ""
+        problem = (f"terminal {terminal_id}{others} pays from a dispenser inside the process "
+                   f"({url}), which processes cannot share: serve it with --processes 1, or "
+                   "put it on an external device (xfs4iot://)")
+    elif not workers_supported():
+        problem = "several processes need gunicorn, which does not run here: --processes 1"
+    if problem is None:
+        return count
+    if asked is None:
+        return 1
+    raise click.ClickException(problem)
 
 
 @main.group()

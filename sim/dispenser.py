@@ -95,6 +95,12 @@ class SimulatedDispenser(Dispenser):
             self._save()
 
     @classmethod
+    def shared_across_processes(cls, url: str) -> bool:
+        """False: the simulator lives in the process that opened it (a state file is read only
+        when it opens), so two processes would each pay from their own copy."""
+        return False
+
+    @classmethod
     def from_url(cls, url: str, *, clock: Clock | None = None,
                  cassettes: Iterable[Cassette] | None = None,
                  true_counts: Mapping[str, int] | None = None,

@@ -28,6 +28,12 @@ class Dispenser(ABC):
     """
 
     @classmethod
+    def shared_across_processes(cls, url: str) -> bool:
+        """Return True when processes that each open `url` drive one and the same device (a
+        device outside the process: the default), False when each would get its own copy."""
+        return True
+
+    @classmethod
     @abstractmethod
     def from_url(cls, url: str, **dependencies: Any) -> Self:
         """Open the driver for `url`. Dependencies: `clock` (a Clock), driver-specific extras.

@@ -35,6 +35,13 @@ def open_dispenser(url: str, **dependencies: Any) -> Dispenser:
     return drivers[scheme].load().from_url(url, **dependencies)
 
 
+def shared_across_processes(url: str) -> bool:
+    """Return True unless the driver of `url` says each process would get its own device (an
+    unknown scheme too: opening it reports that)."""
+    driver = installed_drivers().get(urlsplit(url).scheme if isinstance(url, str) else "")
+    return driver is None or driver.load().shared_across_processes(url)
+
+
 def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]], *,
                 location: bool = False) -> dict[str, Any]:
     """Return the URL's query options converted by `allowed` (name -> converter).
