@@ -243,10 +243,12 @@ class XFS4IoTDispenser(Dispenser):
             try:
                 reply = self._link.act("CashDispenser.Present", {"position": "outDefault"},
                                        lost_ok=True)
+                # Still presenting while the counters are read: a take reported meanwhile
+                # (a quick customer) arrives before the position says `presented`.
+                after = self._read_storage()
             finally:
                 self._presenting = False
-            moved = {c: m for c, m in self._read_storage().moved_since(before).items()
-                     if m.presented}
+            moved = {c: m for c, m in after.moved_since(before).items() if m.presented}
             if moved:
                 self._presented = before.counter("stacked")
                 self._position = OutputPosition.TAKEN if self._taken else \
