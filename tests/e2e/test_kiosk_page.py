@@ -84,7 +84,8 @@ def test_customer_takes_2000_czk_as_a_mixed_option(page, server, database, scree
 
     assert outcome(page) == "done"
     assert "You received CZK 2,000" in text(page, "#result-text")
-    page.wait_for_function("document.getElementById('live').textContent.includes('Done')")
+    # A function, not an expression string: the page's CSP refuses eval.
+    page.wait_for_function("() => document.getElementById('live').textContent.includes('Done')")
     screenshot("kiosk-done")
     _, terminal, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}")
     counts = {c["denomination"]: c["count"] for c in terminal["cassettes"]}
