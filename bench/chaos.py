@@ -117,8 +117,9 @@ class Campaign:
     """One database's campaign: processes, client, auditor and the seeded plan."""
 
     def __init__(self, database: str, folder: Path, *, seed: int, pg_server: str | None,
-                 verbose: bool = False):
-        self.verbose = verbose
+                 verbose: bool = False, timer_max: float = 2.0,
+                 round_requests: int = ROUND_REQUESTS):
+        self.verbose, self.timer_max, self.round_requests = verbose, timer_max, round_requests
         self.rng = random.Random(seed)
         self.folder = folder
         self.figures = Figures(database)
@@ -165,7 +166,7 @@ class Campaign:
             return
         self._replay_pending()
         if mode == "crash_point":
-            if self._traffic(ROUND_REQUESTS, replenish_first=spec.startswith("device.load")):
+            if self._traffic(self.round_requests, replenish_first=spec.startswith("device.load")):
                 self.service.wait_exit(5.0)
             kind = "crash point" if not self.service.alive else "point not reached"
             if not self.service.alive:
@@ -174,7 +175,7 @@ class Campaign:
                 print(f"  {kind}; {self.figures.statuses}", flush=True)
             self._kill(kind)
         elif mode in ("timer", "disconnect"):
-            self._with_traffic(lambda: time.sleep(self.rng.uniform(0.05, 2.0)))
+            self._with_traffic(lambda: time.sleep(self.rng.uniform(0.05, self.timer_max)))
             self._kill("timer")
         else:
             self._with_traffic(self._kill_device)
@@ -205,7 +206,7 @@ class Campaign:
         self.figures.device_kills += 1
         time.sleep(self.rng.uniform(0.0, 1.0))
         self.device.start()
-        time.sleep(0.5)
+        time.sleep(0.3)
 
     # -- traffic ----------------------------------------------------------------------------
 
@@ -338,16 +339,19 @@ class Campaign:
 
 
 def run(database: str, kills: int, seed: int, *, folder: Path | None = None,
-        pg_server: str | None = None, verbose: bool = False) -> Figures:
-    """Run one campaign of `kills` service kills on `database` (sqlite | postgresql)."""
+        pg_server: str | None = None, verbose: bool = False,
+        timer_max: float = 2.0, round_requests: int = ROUND_REQUESTS) -> Figures:
+    """Run one campaign of `kills` service kills on `database` (sqlite | postgresql);
+    `timer_max` is the longest a timer kill waits (seconds), `round_requests` the most
+    requests a crash-point round sends before the service is killed anyway."""
     with contextlib.ExitStack() as stack:
         if folder is None:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
                 prefix=f"cashmix-chaos-{database}-")))
         if database == "postgresql" and pg_server is None:
             pg_server = stack.enter_context(postgres_server())
-        return Campaign(database, folder, seed=seed, pg_server=pg_server,
-                        verbose=verbose).run(kills)
+        return Campaign(database, folder, seed=seed, pg_server=pg_server, verbose=verbose,
+                        timer_max=timer_max, round_requests=round_requests).run(kills)
 
 
 def _draw(rng: random.Random, weights: dict[str, int]) -> str:
