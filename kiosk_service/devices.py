@@ -7,7 +7,7 @@ import contextlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,6 +126,8 @@ class DispenserPool:
         self._failures: dict[str, DeviceFailure] = {}
         self._lock = threading.Lock()
         self._next_sweep = clock.now()
+        #: Wraps each driver as it opens (the crash campaign's crash points), or None.
+        self.wrap: Callable[[Dispenser], Dispenser] | None = None
 
     def url_for(self, terminal: Terminal) -> str:
         """Return the dispenser URL of `terminal`."""
@@ -183,6 +185,8 @@ class DispenserPool:
             self._failures[terminal.id] = DeviceFailure(error.code, error.message,
                                                         self.clock.now())
             raise
+        if self.wrap is not None:
+            driver = self.wrap(driver)
         device = self._device(terminal.id, driver, injected=False)
         try:
             with device.lock:
