@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -77,13 +78,15 @@ def test_customer_takes_2000_czk_as_a_mixed_option(page, server, database, scree
     screenshot("kiosk-mix")
     page.get_by_role("button", name=re.compile("A bit of everything")).click()
     page.wait_for_selector("#screen-confirm:not([hidden])")
-    tiles = text(page, "#confirm-tiles")
-    assert "1 × CZK 1,000" in tiles and "2 × CZK 200" in tiles
+    mixed = ["1 × CZK 1,000", "1 × CZK 500", "2 × CZK 200", "1 × CZK 100"]
+    assert [t.replace("\u00a0", " ") for t in
+            page.locator("#confirm-tiles li").all_inner_texts()] == mixed
     screenshot("kiosk-confirm")
     page.click("#dispense")
 
     assert outcome(page) == "done"
-    assert "You received CZK 2,000" in text(page, "#result-text")
+    # One order everywhere: the result lists the notes largest first, as the confirm screen.
+    assert text(page, "#result-text") == f"You received CZK 2,000: {', '.join(mixed)}."
     # A function, not an expression string: the page's CSP refuses eval.
     page.wait_for_function("() => document.getElementById('live').textContent.includes('Done')")
     screenshot("kiosk-done")
@@ -255,4 +258,224 @@ def test_only_what_the_policy_offers_in_its_order(page, server, database, tmp_pa
 
     labels = page.locator("#options .option strong").all_inner_texts()
     assert labels == ["A bit of everything", "Fewest notes"]
-    assert page.locator("#own-mix").count() == 0
+    assert page.is_hidden("#own-mix")
+
+
+# ---- the screen never scrolls --------------------------------------------------------------
+
+FIT_VIEWPORTS = {"landscape-1024": (1024, 768), "landscape-800": (800, 600),
+                 "portrait-768": (768, 1024)}
+# Chromium's default text size is 16 px; 32 px is a customer's 200 % text setting.
+TEXT_SIZES = {"text-100": 16, "text-200": 32}
+ALL_MIXES = {"Fewest notes", "Small notes", "Smallest notes", "A bit of everything",
+             "No CZK 2,000 notes"}
+# What the customer must be able to see and press on the current screen: the document does
+# not scroll either way, every control and line of text lies inside the window, no box cuts
+# off its text (scrollWidth <= clientWidth), and the screen's primary action is shown.
+MISFITS = """(primary) => {
+  const problems = [];
+  const page = document.documentElement;
+  if (page.scrollHeight > innerHeight) problems.push(`scrolls down to ${page.scrollHeight}`);
+  if (page.scrollWidth > innerWidth) problems.push(`scrolls across to ${page.scrollWidth}`);
+  const screen = document.querySelector("main > section:not([hidden])");
+  const shown = (e) => e.getClientRects().length > 0 && !e.closest(".visually-hidden");
+  const name = (e) => `${e.id ? "#" + e.id : e.tagName} "${e.textContent.trim().slice(0, 40)}"`;
+  for (const e of [...screen.querySelectorAll("h2, p, button, input, li, output")]
+      .filter(shown)) {
+    const box = e.getBoundingClientRect();
+    if (box.top < 0 || box.left < 0 || box.bottom > innerHeight || box.right > innerWidth) {
+      problems.push(`${name(e)} is outside the window`);
+    }
+  }
+  for (const e of [...screen.querySelectorAll(
+      "#amount-hint, #options, .option, .option strong, .tile, button, .feedback p")]
+      .filter(shown)) {
+    if (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) {
+      problems.push(`${name(e)} cuts off its text`);
+    }
+  }
+  const action = document.querySelector(primary);
+  if (!action || !shown(action)) problems.push(`${primary} is not shown`);
+  return problems;
+}"""
+
+
+def set_text_size(page, pixels: int) -> None:
+    """Set the browser's text size, as a customer does in Chromium's settings (Font size)."""
+    page.context.new_cdp_session(page).send("Page.setFontSizes", {
+        "fontSizes": {"standard": pixels, "fixed": round(pixels * 13 / 16)}})
+
+
+def mix_pages(page) -> int:
+    more = page.locator("#more-mixes")
+    return int(re.search(r"/(\d+)\)", more.inner_text())[1]) if more.is_visible() else 1
+
+
+def pick_mix(page, label: str) -> None:
+    """Page through the mixes to the one labelled `label`, and pick it."""
+    page.wait_for_selector("#options .option")
+    for _ in range(mix_pages(page)):
+        option = page.locator("#options .option", has_text=label)
+        if option.count():
+            option.click()
+            page.wait_for_selector("#screen-confirm:not([hidden])")
+            return
+        page.click("#more-mixes")
+    pytest.fail(f"no mix {label!r} on any page")
+
+
+@pytest.mark.parametrize("text_size", TEXT_SIZES.values(), ids=TEXT_SIZES)
+@pytest.mark.parametrize("viewport", FIT_VIEWPORTS.values(), ids=FIT_VIEWPORTS)
+def test_every_screen_fits_the_window_without_scrolling(page, server, database, viewport,
+                                                       text_size):
+    """WCAG reflow on an ATM: every screen at 1024x768, 800x600 and 768x1024, at the browser's
+    default text size and at 200 % (the browser's text-size setting, emulated through the
+    DevTools protocol's Page.setFontSizes, so `em` media queries see it as a customer's would).
+    """
+    url, _ = start_kiosk(server, database)
+    width, height = viewport
+    page.set_viewport_size({"width": width, "height": height})
+    set_text_size(page, text_size)
+    open_kiosk(page, url)
+    misfits = {}
+
+    def check(where: str, primary: str) -> None:
+        misfits[where] = page.evaluate(MISFITS, primary)
+        if text_size > 16:
+            misfits[f"{where} (axe)"] = axe_violations(page)
+
+    if page.is_visible("#show-keypad"):         # little room: the keypad is a view of its own
+        check("amount", "#show-keypad")
+        page.click("#show-keypad")
+    for digit in "150":
+        page.click(f"#keypad button[data-key='{digit}']")
+    assert "CZK 150 cannot be paid now" in text(page, "#amount-hint")
+    check("amount, not payable", "#amount-continue")
+    page.click("#keypad button[data-key='clear']")
+    for digit in "2000":
+        page.click(f"#keypad button[data-key='{digit}']")
+    check("amount, payable", "#amount-continue")
+    page.click("#amount-continue")
+
+    page.wait_for_selector("#options .option")
+    seen = set()
+    for number in range(1, mix_pages(page) + 1):
+        check(f"mixes, page {number}", "#options .option")
+        seen |= set(page.locator("#options .option strong").all_inner_texts())
+        if page.is_visible("#more-mixes"):
+            page.click("#more-mixes")
+    assert {label.replace("\u00a0", " ") for label in seen} == ALL_MIXES
+
+    page.click("#own-mix")
+    more = page.get_by_role("button", name="One more CZK 1,000 note")
+    more.click()
+    page.wait_for_selector("#use-alternative:not([hidden])")
+    check("own mix, nearest mix offered", "#use-alternative")
+    more.click()
+    page.locator("#own-feedback").get_by_text("can be paid").wait_for()
+    check("own mix, payable", "#own-continue")
+    page.click("#own-continue")
+
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+    check("confirm", "#dispense")
+    # Hold the service's answers about the dispense, to look at the screen while it waits.
+    held = []
+    page.route("**/dispenses**", lambda route: held.append(route))
+
+    def while_held(phase: str) -> None:
+        page.wait_for_selector(f"#result-heading >> text={phase}")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        check(phase, "#result-text")
+        held.pop().continue_()
+
+    page.click("#dispense")
+    while_held("Please wait")
+    assert outcome(page) == "done"
+    check("done", "#again")
+
+    server.stop()                                # the next customer walks away
+    url, _ = start_kiosk(server, database, sim="sim://?seed=7&pace=0&faults=no_take",
+                         take_timeout=0, page_take_seconds=2)
+    open_kiosk(page, url)
+    page.click("#quick button[data-value='200000']")
+    pick_mix(page, "A bit of everything")
+    page.click("#dispense")
+    while_held("Please wait")
+    while_held("Take your cash")
+    page.unroute("**/dispenses**")
+    assert outcome(page) == "retracted"
+    check("cash taken back", "#again")
+    assert {where: found for where, found in misfits.items() if found} == {}
+
+
+# ---- browsing holds nothing ----------------------------------------------------------------
+
+def import_offering(database, tmp_path, offered: list[str]) -> None:
+    """Re-import the demo terminal with a policy offering `offered`."""
+    terminal = (TERMINALS / "demo-czk.toml").read_text().replace(
+        'offered = ["fewest", "small", "mixed", "counts", "bounds", "options"]',
+        f"offered = {json.dumps(offered)}")
+    assert f"offered = {json.dumps(offered)}" in terminal
+    (tmp_path / "demo-czk.toml").write_text(terminal)
+    app = create_app({"DATABASE_URL": database[0], "RECOVER_ON_START": False,
+                      "LOG_LEVEL": "WARNING"})
+    deps = app.extensions["cashmix"]
+    import_terminal(load_terminal_file(tmp_path / "demo-czk.toml"), uow=deps.unit_of_work(),
+                    clock=deps.clock)
+    deps.close()
+
+
+def held_notes(staff: Http) -> dict[str, int]:
+    status, cassettes, _ = staff.call("GET", f"/api/v1/terminals/{DEMO}/cassettes")
+    assert status == 200, cassettes
+    return {c["id"]: c["held"] for c in cassettes if c["held"]}
+
+
+@pytest.mark.parametrize("offered, pick, wish, held", [
+    (["fewest", "small", "mixed", "counts", "bounds", "options"], "No CZK 2,000 notes",
+     {"kind": "bounds", "exclude": [200000]}, {"D": 2}),
+    (["fewest", "small", "mixed"], "Small notes", {"kind": "small", "max_notes": 15},
+     {"B": 10}),
+], ids=["options-menu", "one-preview-per-kind"])
+def test_browsing_the_mixes_holds_nothing_and_the_pick_holds_one_quote(
+        page, server, database, tmp_path, offered, pick, wish, held):
+    import_offering(database, tmp_path, offered)
+    url, staff = start_kiosk(server, database)
+    asked = []
+    page.on("request", lambda r: asked.append(r.post_data_json)
+            if r.method == "POST" and r.url.endswith("/quotes") else None)
+    open_kiosk(page, url)
+    choose_amount(page, 200000)
+
+    assert asked and [body["hold"] for body in asked] == [False] * len(asked)
+    assert held_notes(staff) == {}
+    page.get_by_role("button", name=re.compile(pick)).click()
+    page.wait_for_selector("#screen-confirm:not([hidden])")
+    holds = [body["preference"] for body in asked if body["hold"]]
+    assert holds == [wish]          # the picked mix's own wish, as the service stated it
+    assert held_notes(staff) == held
+
+
+# ---- my own mix ----------------------------------------------------------------------------
+
+def test_own_mix_offers_no_note_the_amount_has_no_room_for(page, server, database):
+    url, _ = start_kiosk(server, database)
+    open_kiosk(page, url)
+    choose_amount(page, 100000)
+    page.click("#own-mix")
+
+    offered = page.locator("#own-rows .stepper").evaluate_all(
+        "rows => rows.map(row => row.getAttribute('aria-label'))")
+    assert [row.replace("\u00a0", " ") for row in offered] == [
+        "CZK 1,000 notes", "CZK 500 notes", "CZK 200 notes", "CZK 100 notes"]
+    more = {note: page.get_by_role("button", name=f"One more CZK {note} note")
+            for note in ("1,000", "500", "200", "100")}
+    assert [button.is_enabled() for button in more.values()] == [True] * 4
+    more["500"].click()
+    assert [button.is_enabled() for button in more.values()] == [False, True, True, True]
+    more["500"].click()
+    assert [button.is_enabled() for button in more.values()] == [False] * 4
+    page.locator("#own-feedback").get_by_text("can be paid").wait_for()

@@ -11,8 +11,9 @@ const POLL_MS = 1000;
 const state = {
   lang: "en", terminal: null, currency: "", exponent: 0, offered: ALL_KINDS,
   denominations: [], payable: new Set(), largest: null, step: 1,
-  amount: 0, screen: "amount", options: [], optionsQuote: null, quote: null,
-  counts: {}, ownQuote: null, ownSeq: 0, ownTimer: null, dispense: null, result: null,
+  amount: 0, screen: "amount", entry: "quick", options: [], pages: [[0, 0]], page: 0,
+  picking: false, quote: null, counts: {}, ownQuote: null, ownSeq: 0, ownTimer: null,
+  dispense: null, result: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -44,8 +45,18 @@ function notesText(count) {
   return form.replace("{count}", new Intl.NumberFormat(locale()).format(count));
 }
 
+// One order everywhere: the largest note first.
+function largestFirst(byDenomination) {
+  const counts = new Map();
+  for (const n of byDenomination) {
+    counts.set(n.denomination, (counts.get(n.denomination) ?? 0) + n.count);
+  }
+  return [...counts].filter(([, count]) => count > 0).sort(([a], [b]) => b - a)
+    .map(([denomination, count]) => ({ denomination, count }));
+}
+
 function mixText(byDenomination) {
-  return byDenomination.filter((n) => n.count > 0)
+  return largestFirst(byDenomination)
     .map((n) => t("tile", { count: n.count, note: money(n.denomination) })).join(", ");
 }
 
@@ -55,7 +66,7 @@ function tileClass(denomination) {
 }
 
 function tiles(list, byDenomination) {
-  list.replaceChildren(...byDenomination.filter((n) => n.count > 0).map((n) => {
+  list.replaceChildren(...largestFirst(byDenomination).map((n) => {
     const item = document.createElement("li");
     item.className = tileClass(n.denomination);
     item.textContent = t("tile", { count: n.count, note: money(n.denomination) });
@@ -99,8 +110,9 @@ async function call(method, path, body, headers = {}) {
 const terminalPath = (path = "") =>
   `${settings.api}/terminals/${encodeURIComponent(settings.terminal)}${path}`;
 
-// hold=false asks for a preview: live feedback must not lock notes away from the final quote.
-function quote(preference, hold = true) {
+// hold=false asks for a preview: while the customer browses, nothing is locked away from the
+// quote they finally pick (or from the next customer); only the pick holds notes.
+function quote(preference, hold) {
   return call("POST", terminalPath("/quotes"), {
     amount: { value: state.amount, currency: state.currency }, preference, hold,
   });
@@ -139,6 +151,7 @@ function render() {
 // ---- amount ---------------------------------------------------------------------------------
 
 function renderAmount() {
+  $("screen-amount").dataset.entry = state.entry;
   $("largest").textContent = state.largest
     ? t("amount.largest", { amount: money(state.largest) }) : t("amount.nothing");
   const scale = 10 ** state.exponent;
@@ -216,36 +229,37 @@ function chooseAmount(value) {
 
 // ---- ready mixes ----------------------------------------------------------------------------
 
-function kindOf(plan) {
-  return plan.kind === "options" ? plan.label : plan.kind;
+// The wish that produced a mix, as the service states it (the kind, for an older service).
+function wishOf(plan) {
+  return plan.preference ?? { kind: plan.kind === "options" ? "fewest" : plan.kind };
 }
 
 function labelOf(plan) {
-  const label = plan.label || plan.kind;
-  if (label.startsWith("no_")) return t("mix.label.no", { note: money(Number(label.slice(3))) });
-  const key = `mix.label.${label}`;
+  const wish = wishOf(plan);
+  if (wish.kind === "bounds" && wish.exclude?.length === 1 && !wish.min && !wish.max) {
+    return t("mix.label.no", { note: money(Number(wish.exclude[0])) });
+  }
+  const key = `mix.label.${plan.label || wish.kind}`;
   return settings.strings.en[key] ? t(key) : t("mix.label.other");
 }
 
+// Browsing holds nothing: the menu comes from previews, and only the pick is held.
 async function loadOptions() {
   const simple = ["fewest", "small", "mixed"];
   let plans = [];
   if (state.offered.includes("options")) {
-    const held = await quote({ kind: "options" });
-    state.optionsQuote = held;
-    plans = [{ ...held.plan, held }, ...held.alternatives];
+    const menu = await quote({ kind: "options" }, false);
+    plans = [menu.plan, ...menu.alternatives];
   } else {
     for (const kind of state.offered.filter((k) => simple.includes(k))) {
-      const held = await quote({ kind });
-      plans.push({ ...held.plan, held });
+      plans.push((await quote({ kind }, false)).plan);
     }
   }
   const rank = (plan) => {
-    const kind = kindOf(plan) === "options" ? "fewest" : kindOf(plan);
-    const index = state.offered.indexOf(kind === "smallest" ? "small" : kind);
+    const index = state.offered.indexOf(wishOf(plan).kind);
     return index < 0 ? Infinity : index;
   };
-  // The held plan usually reappears among the alternatives: show each mix once.
+  // The menu's first plan reappears among its alternatives: show each mix once.
   const seen = new Set();
   const distinct = plans.filter((plan) => {
     const mix = mixText(plan.by_denomination);
@@ -254,55 +268,83 @@ async function loadOptions() {
   state.options = distinct.filter((plan) => plan.exact && rank(plan) !== Infinity)
     .map((plan, index) => ({ plan, index })).sort((a, b) => rank(a.plan) - rank(b.plan)
       || a.index - b.index).map(({ plan }) => plan);
+  state.page = 0;
   if (state.screen === "mix") renderMix();
+}
+
+function optionButton(plan) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "option";
+  const title = document.createElement("strong");
+  title.textContent = labelOf(plan);
+  const count = document.createElement("span");
+  count.className = "count";
+  count.textContent = notesText(plan.notes);
+  const list = tiles(document.createElement("ul"), plan.by_denomination);
+  list.className = "tiles";
+  button.append(title, list, count);
+  button.addEventListener("click", () => pickOption(plan).catch(showError));
+  return button;
 }
 
 function renderMix() {
   $("mix-heading").textContent = t("mix.heading", { amount: money(state.amount) });
-  const buttons = state.options.map((plan) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "option";
-    const title = document.createElement("strong");
-    title.textContent = labelOf(plan);
-    const count = document.createElement("span");
-    count.className = "count";
-    count.textContent = notesText(plan.notes);
-    button.append(title, tiles(document.createElement("ul"), plan.by_denomination), count);
-    button.querySelector("ul").className = "tiles";
-    button.addEventListener("click", () => pickOption(plan).catch(showError));
-    return button;
-  });
-  if (state.offered.includes("counts")) {
-    const own = document.createElement("button");
-    own.type = "button";
-    own.className = "option";
-    own.id = "own-mix";
-    const title = document.createElement("strong");
-    title.textContent = t("mix.own");
-    own.append(title);
-    own.addEventListener("click", startOwnMix);
-    buttons.push(own);
-  }
+  $("own-mix").hidden = !state.offered.includes("counts");
+  const more = $("more-mixes");
   if (!state.options.length) {
     const loading = document.createElement("p");
     loading.textContent = t("mix.loading", { amount: money(state.amount) });
-    buttons.unshift(loading);
+    $("options").replaceChildren(loading);
+    more.hidden = true;
+    return;
   }
-  $("options").replaceChildren(...buttons);
+  more.hidden = true;
+  state.pages = pagesThatFit();
+  if (state.pages.length > 1) {
+    more.hidden = false;       // the button may take room from the mixes: measure again
+    more.textContent = t("mix.more", { page: 1, pages: state.pages.length });
+    state.pages = pagesThatFit();
+  }
+  more.hidden = state.pages.length < 2;
+  state.page = Math.min(state.page, state.pages.length - 1);
+  const [first, last] = state.pages[state.page];
+  $("options").replaceChildren(...state.options.slice(first, last).map(optionButton));
+  more.textContent = t("mix.more", { page: state.page + 1, pages: state.pages.length });
 }
 
+// The screen never scrolls: split the mixes into pages of as many as the box shows whole.
+function pagesThatFit() {
+  const box = $("options");
+  const pages = [];
+  for (let first = 0; first < state.options.length;) {
+    box.replaceChildren(...state.options.slice(first).map(optionButton));
+    const shown = [...box.children].filter((card) =>
+      card.offsetTop + card.offsetHeight <= box.clientHeight).length;
+    const last = first + Math.max(1, shown);
+    pages.push([first, last]);
+    first = last;
+  }
+  return pages;
+}
+
+function nextPage() {
+  state.page = (state.page + 1) % state.pages.length;
+  renderMix();
+  announce(`${$("more-mixes").textContent}: ${[...$("options").children]
+    .map((card) => card.querySelector("strong").textContent).join(", ")}`);
+}
+
+// The one hold of a withdrawal: the picked mix's own wish, asked for again with hold.
 async function pickOption(plan) {
+  if (state.picking) return;
   showError(null);
-  if (plan.held) return confirmQuote(plan.held);
-  const counts = Object.fromEntries(plan.by_denomination.map((n) => [String(n.denomination),
-                                                                     n.count]));
-  if (state.offered.includes("counts")) return confirmQuote(await quote({ kind: "counts", counts }));
-  const label = plan.label || plan.kind;
-  const preference = label.startsWith("no_")
-    ? { kind: "bounds", exclude: [Number(label.slice(3))] }
-    : { kind: kindOf(plan) };
-  return confirmQuote(await quote(preference));
+  state.picking = true;
+  try {
+    confirmQuote(await quote(wishOf(plan), true));
+  } finally {
+    state.picking = false;
+  }
 }
 
 // ---- my own mix -----------------------------------------------------------------------------
@@ -318,10 +360,17 @@ function ownTotal() {
   return state.denominations.reduce((sum, d) => sum + d * state.counts[d], 0);
 }
 
+// Notes larger than the amount have no row, and no + offers a note the amount has no room for.
+function ownDenominations() {
+  return state.denominations.filter((d) => d <= state.amount);
+}
+
 function renderOwn() {
   $("own-heading").textContent = t("own.heading", { amount: money(state.amount) });
   const limit = state.terminal.note_limit;
-  $("own-rows").replaceChildren(...state.denominations.map((d) => {
+  const left = state.amount - ownTotal();
+  const notes = Object.values(state.counts).reduce((sum, n) => sum + n, 0);
+  $("own-rows").replaceChildren(...ownDenominations().map((d) => {
     const row = document.createElement("div");
     row.className = "stepper";
     row.setAttribute("role", "group");
@@ -335,7 +384,7 @@ function renderOwn() {
     count.textContent = state.counts[d];
     count.dataset.denomination = d;
     const more = stepButton("+", t("own.more", { note: money(d) }), d, +1);
-    more.disabled = state.counts[d] >= limit;
+    more.disabled = d > left || notes >= limit;
     row.append(tile, fewer, count, more);
     return row;
   }));
@@ -359,9 +408,11 @@ function step(denomination, change) {
   const focused = document.activeElement?.getAttribute("aria-label");
   renderOwn();
   // Rebuilding the rows drops focus; keyboard users stay on the button they pressed.
-  const again = [...$("own-rows").querySelectorAll("button")]
-    .find((b) => b.getAttribute("aria-label") === focused && !b.disabled);
-  again?.focus();
+  const buttons = [...$("own-rows").querySelectorAll("button")];
+  const pressed = buttons.find((b) => b.getAttribute("aria-label") === focused);
+  const fewer = buttons.find((b) => b.dataset.denomination === String(denomination)
+                                    && b.dataset.change === "-1");
+  (pressed && !pressed.disabled ? pressed : fewer)?.focus();
   clearTimeout(state.ownTimer);
   const seq = ++state.ownSeq;
   if (ownTotal() === 0) return;
@@ -392,10 +443,18 @@ async function checkOwnMix(seq) {
 
 async function holdOwnMix() {
   showError(null);
-  const held = await quote({ kind: "counts", counts: ownCounts() });
+  const held = await quote({ kind: "counts", counts: ownCounts() }, true);
   state.ownQuote = held;
   if (held.exact) return confirmQuote(held);
   renderOwnFeedback();  // another customer took the notes since the preview
+}
+
+// The nearest mix the preview found is held as exact counts: what the customer saw.
+async function holdAlternative() {
+  showError(null);
+  const counts = Object.fromEntries(largestFirst(state.ownQuote.plan.by_denomination)
+    .map((n) => [String(n.denomination), n.count]));
+  confirmQuote(await quote({ kind: "counts", counts }, true));
 }
 
 function renderOwnFeedback() {
@@ -418,17 +477,15 @@ function renderOwnFeedback() {
     p.textContent = text;
     return p;
   });
-  if (answer && !answer.exact) {
+  const alternative = answer && !answer.exact;
+  if (alternative) {
     const p = document.createElement("p");
     p.textContent = t("own.alternative", { mix: mixText(answer.plan.by_denomination) });
-    const use = document.createElement("button");
-    use.type = "button";
-    use.className = "secondary";
-    use.id = "use-alternative";
-    use.textContent = t("own.use_alternative");
-    use.addEventListener("click", () => confirmQuote(answer));
-    parts.push(p, use);
+    parts.push(p);
   }
+  // The nearest payable mix takes the place of Continue, which this mix cannot use.
+  $("use-alternative").hidden = !alternative;
+  $("own-continue").hidden = alternative;
   feedback.replaceChildren(...parts);
 }
 
@@ -511,6 +568,7 @@ function renderResult() {
   }
   const d = result.dispense;
   const received = d.notes.map((n) => ({ denomination: n.denomination, count: n.taken }));
+  // mixText lists them largest first, as the confirm screen does.
   const values = {
     amount: money(d.amount.value), dispensed: money(d.dispensed.value),
     shortfall: money(d.shortfall.value), mix: mixText(received),
@@ -525,6 +583,7 @@ function renderResult() {
 async function restart() {
   showError(null);
   $("amount-input").value = "";
+  state.entry = "quick";
   await loadAmounts();
   show("amount");
 }
@@ -547,6 +606,19 @@ async function start() {
   }
   $("confirm-back").addEventListener("click", () => show(state.returnTo || "mix"));
   $("own-continue").addEventListener("click", () => holdOwnMix().catch(showError));
+  $("use-alternative").addEventListener("click", () => holdAlternative().catch(showError));
+  $("own-mix").addEventListener("click", startOwnMix);
+  $("more-mixes").addEventListener("click", nextPage);
+  for (const [button, entry, focus] of [["show-keypad", "keypad", "amount-input"],
+                                        ["show-quick", "quick", "quick"]]) {
+    $(button).addEventListener("click", () => {
+      state.entry = entry;
+      renderAmount();
+      (focus === "quick" ? $("quick").querySelector("button:enabled") : $(focus))?.focus();
+    });
+  }
+  // A new window size or text size can change how many mixes fit.
+  window.addEventListener("resize", () => { if (state.terminal) render(); });
   $("dispense").addEventListener("click", dispense);
   $("again").addEventListener("click", () => restart().catch(showError));
   render();
