@@ -8,8 +8,10 @@ processes drives them from a loopback load generator:
 
 - the mix: quotes for every wish kind (fewest, small, mixed, counts, bounds, options) on
   random terminals, a third of the quotes dispensed (signed by the host), round-robin over
-  the processes (the service has no `serve --processes N` yet: N separate processes on N
-  ports, as a load balancer would spread them);
+  N `serve --processes 1` on N ports, as a load balancer spreads them (with --workers and
+  --xfs4iot: one `serve --processes N`, gunicorn's workers on one port; `serve` refuses
+  several processes for sim://, whose device lives in one process: on N ports each process
+  simulates its own copy of each device, which is load enough but not one device);
 - closed loop (--clients back-to-back senders): throughput and p50/p99 of quotes and
   dispenses;
 - open loop at --rate quotes/s (latency at a fixed load, counted from the scheduled time);
@@ -163,15 +165,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_servers(url: str, count: int, folder: Path) -> list[tuple[subprocess.Popen, int]]:
+def start_servers(url: str, count: int, folder: Path,
+                  workers: bool) -> list[tuple[subprocess.Popen, int]]:
+    """Start `count` service processes: one `serve --processes N` (gunicorn workers on one
+    port) with `workers`, else N `serve --processes 1` on N ports."""
     servers = []
-    for n in range(count):
+    for n, processes in enumerate([count] if workers else [1] * count):
         port = free_port()
         with open(folder / f"server-{n}.log", "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "kiosk_service", "serve", "--port", str(port),
-                 "--threads", str(SERVER_THREADS)], env=server_env(url),
-                stdout=subprocess.DEVNULL, stderr=log)
+                 "--threads", str(SERVER_THREADS), "--processes", str(processes)],
+                env=server_env(url), stdout=subprocess.DEVNULL, stderr=log)
         servers.append((process, port))
     for process, port in servers:
         wait_healthy(process, port, folder)
@@ -201,6 +206,18 @@ def stop(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def with_children(pids: list[int]) -> list[int]:
+    """Return `pids` and their child processes (gunicorn's workers)."""
+    found = list(pids)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+                if parent in pids:
+                    found.append(int(entry.name))
+    return found
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -409,8 +426,8 @@ class Run:
 
 
 def measure(url: str, keys: dict[str, str], processes: int, args, folder: Path) -> Run:
-    servers = start_servers(url, processes, folder)
-    pids = [process.pid for process, _ in servers]
+    servers = start_servers(url, processes, folder, args.workers)
+    pids = with_children([process.pid for process, _ in servers])
     run = Run(processes)
     try:
         warm = Fleet([port for _, port in servers], keys, Tally(), args.seed + 99)
@@ -433,7 +450,9 @@ def measure(url: str, keys: dict[str, str], processes: int, args, folder: Path) 
         run.throughput = served / elapsed
         run.quotes_per_s = tally.statuses[("quote", 201)] / elapsed
         run.lines += [
-            f"{processes} process(es) x {SERVER_THREADS} threads, {args.clients} clients, "
+            f"{processes} process(es) x {SERVER_THREADS} threads "
+            f"({'gunicorn workers, one port' if args.workers else 'one port each'}), "
+            f"{args.clients} clients, "
             f"{elapsed:.1f} s closed loop:",
             f"  throughput       {run.throughput:7.1f} requests/s served  "
             f"({run.quotes_per_s:.1f} quotes/s, "
@@ -469,22 +488,23 @@ def measure(url: str, keys: dict[str, str], processes: int, args, folder: Path) 
 
 
 def endpoints(count: int, files: list[Path], folder: Path) -> tuple[dict[str, str], list]:
-    """Start one `kiosk-sim xfs4iot` endpoint per terminal; return URLs and processes."""
+    """Start one `kiosk-sim xfs4iot` endpoint per terminal, each listening before the next
+    port is picked; return URLs and processes."""
     urls, processes = {}, []
     for n in range(count):
         port = free_port()
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "sim", "xfs4iot", "--terminal", str(files[n]), "--port",
              str(port), "--take-after", "0"], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=server_env("") | {"PYTHONPATH": str(ROOT)}))
+            stderr=subprocess.DEVNULL, env=server_env("")))
         urls[terminal_id(n)] = f"xfs4iot://127.0.0.1:{port}/xfs4iot/v1.0?dialect=2024-3"
-    deadline = time.monotonic() + 60
-    for url in urls.values():
-        port = int(url.split(":")[2].split("/")[0])
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while True:
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
+            if time.monotonic() > deadline or processes[-1].poll() is not None:
+                raise SystemExit(f"the endpoint of {terminal_id(n)} did not start")
             time.sleep(0.05)
     return urls, processes
 
@@ -504,8 +524,14 @@ def main() -> None:
                         help="an existing PostgreSQL database (its public schema is reset)")
     parser.add_argument("--xfs4iot", action="store_true",
                         help="each terminal on its own kiosk-sim xfs4iot endpoint process")
+    parser.add_argument("--workers", action="store_true",
+                        help="N processes as `serve --processes N` (gunicorn, one port; needs "
+                             "--xfs4iot: a sim:// device lives in one process) instead of N "
+                             "`serve` on N ports")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.workers and not args.xfs4iot:
+        parser.error("--workers needs --xfs4iot: serve refuses several processes for sim://")
 
     folder = Path(tempfile.mkdtemp(prefix="cashmix-fleet-"))
     devices: list[subprocess.Popen] = []
@@ -519,10 +545,11 @@ def main() -> None:
             dispensers, devices = endpoints(args.terminals, files, folder)
             files = write_terminal_files(folder, args.terminals, dispensers)
         keys = prepare(url, files, args.terminals)
+        layout = ("N processes = `serve --processes N`" if args.workers else
+                  "N processes = N `serve` on N ports, round-robin by the load generator")
         print(f"Cashmix fleet benchmark: {args.terminals} terminals on "
               f"{'xfs4iot:// endpoints' if args.xfs4iot else 'sim://?pace=0'}, PostgreSQL, "
-              f"{os.cpu_count()} CPUs, seed {args.seed}; N processes = N `serve` on N ports, "
-              "round-robin by the load generator")
+              f"{os.cpu_count()} CPUs, seed {args.seed}; {layout}")
         runs = []
         for processes in (int(p) for p in args.processes.split(",")):
             run = measure(url, keys, processes, args, folder)
