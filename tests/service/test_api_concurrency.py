@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from kiosk_service.services.authorization import sign
+from tests.service.conftest import TERMINALS
+from tests.xfs4iot.endpoint import endpoint_process
 
 SECRET = "test-host-secret"
 AMOUNTS = (200000, 300000, 400000, 500000, 700000)
@@ -113,13 +115,14 @@ def test_threads_racing_for_one_quote_pay_it_once(app, keys, clock, counts):
     assert sum(before.values()) - sum(counts().values()) == quote["plan"]["notes"]
 
 
-def _process_customer(database_url: str, key: str, seed: int, expires: int, queue) -> None:
+def _process_customer(database_url: str, device_url: str, key: str, seed: int, expires: int,
+                      queue) -> None:
     from kiosk_service import create_app
     from kiosk_service.hardware import ManualClock
 
     start = datetime.fromtimestamp(expires - 250, UTC)
     app = create_app({"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-                      "DISPENSERS": {"demo-czk": "sim://?seed=1&pace=0"}},
+                      "DISPENSERS": {"demo-czk": device_url}},
                      clock=ManualClock(start),
                      environ={"CASHMIX_DEMO_CZK_HOST_SECRET": SECRET})
     statuses: list[int] = []
@@ -130,20 +133,31 @@ def _process_customer(database_url: str, key: str, seed: int, expires: int, queu
     queue.put(statuses)
 
 
-def test_processes_never_overdraw_on_postgresql(app, keys, scarce, clock, database_url):
+def test_processes_never_overdraw_on_postgresql(make_app, keys, clock, database_url, caller):
+    """Four service processes and one device, as a fleet runs: the device in its own process
+    (kiosk-sim xfs4iot), every process driving it by URL."""
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes need PostgreSQL: set CASHMIX_TEST_DATABASE_URL")
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    expires = int(clock.now().timestamp()) + 250
-    workers = [context.Process(target=_process_customer,
-                               args=(database_url, keys["kiosk"], seed, expires, queue))
-               for seed in range(4)]
-    for worker in workers:
-        worker.start()
-    statuses = [s for _ in workers for s in queue.get(timeout=120)]
-    for worker in workers:
-        worker.join(timeout=30)
-        assert worker.exitcode == 0
+    with endpoint_process(TERMINALS / "demo-czk.toml", dialect="2024-3",
+                          extra=["--take-after", "0.05"]) as (address, _):
+        device_url = f"xfs4iot://{address}/xfs4iot/v1.0?dialect=2024-3"
+        app = make_app(DISPENSERS={"demo-czk": device_url})
+        staff = caller(app.test_client(), keys["staff"])
+        for cassette, count in SCARCE.items():
+            response = staff.put(f"/cassettes/{cassette}", {"count": count, "reason": "scarcity"})
+            assert response.status_code == 200
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        expires = int(clock.now().timestamp()) + 250
+        workers = [context.Process(target=_process_customer,
+                                   args=(database_url, device_url, keys["kiosk"], seed, expires,
+                                         queue))
+                   for seed in range(4)]
+        for worker in workers:
+            worker.start()
+        statuses = [s for _ in workers for s in queue.get(timeout=120)]
+        for worker in workers:
+            worker.join(timeout=30)
+            assert worker.exitcode == 0
     assert 500 not in statuses and statuses.count(201) > 0
-    _assert_no_overdraw(app, scarce)
+    _assert_no_overdraw(app, dict(SCARCE))
