@@ -573,9 +573,9 @@ class JournalRepository:
 
     def page(self, terminal_id: str, *, kinds: list[str] | None = None,
              since: datetime | None = None, until: datetime | None = None,
-             page: int = 1, page_size: int = 50,
-             subject: str | None = None) -> tuple[list[JournalEntry], int]:
-        """Return one page of entries (oldest first) and how many match in all."""
+             page: int = 1, page_size: int = 50, subject: str | None = None,
+             newest_first: bool = False) -> tuple[list[JournalEntry], int]:
+        """Return one page of entries (oldest first, or newest first) and how many match."""
         where = [JournalRow.terminal_id == terminal_id]
         if kinds:
             where.append(JournalRow.kind.in_(kinds))
@@ -586,6 +586,7 @@ class JournalRepository:
         if until is not None:
             where.append(JournalRow.at < until)
         total = self.session.scalar(select(func.count()).select_from(JournalRow).where(*where))
-        query = (select(JournalRow).where(*where).order_by(JournalRow.id)
+        order = JournalRow.id.desc() if newest_first else JournalRow.id
+        query = (select(JournalRow).where(*where).order_by(order)
                  .offset((page - 1) * page_size).limit(page_size))
         return [row.to_domain() for row in self.session.scalars(query)], int(total or 0)

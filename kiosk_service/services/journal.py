@@ -11,7 +11,7 @@ from kiosk_service.records import JournalEntry
 
 @dataclass(frozen=True, slots=True)
 class JournalPage:
-    """One page of entries, oldest first, and how many match in all."""
+    """One page of entries (oldest first unless asked otherwise), and how many match."""
 
     items: list[JournalEntry]
     page: int
@@ -21,11 +21,14 @@ class JournalPage:
 
 def read_journal(terminal_id: str, *, uow: SqlUnitOfWork, kinds: list[str] | None = None,
                  since: datetime | None = None, until: datetime | None = None, page: int = 1,
-                 page_size: int = 50, subject: str | None = None) -> JournalPage:
+                 page_size: int = 50, subject: str | None = None,
+                 newest_first: bool = False) -> JournalPage:
     """Return one page of the terminal's journal (entries about `subject` only, e.g. a
-    cassette id, when given); raises NotFound (`not_found`)."""
+    cassette id, when given; the newest first when asked, as the console shows it); raises
+    NotFound (`not_found`)."""
     with uow:
         uow.terminals.get(terminal_id)
         items, total = uow.journal.page(terminal_id, kinds=kinds, since=since, until=until,
-                                        page=page, page_size=page_size, subject=subject)
+                                        page=page, page_size=page_size, subject=subject,
+                                        newest_first=newest_first)
     return JournalPage(items, page, page_size, total)
