@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from denomination.errors import CashmixError, InvalidRequest, NotDispensable
+from kiosk_service.hardware.errors import DispenserError
 
 log = logging.getLogger("cashmix.errors")
 
@@ -148,8 +149,18 @@ STATUS_BY_CODE: Mapping[str, int] = {
 }
 
 
+def as_service_error(error: CashmixError) -> CashmixError:
+    """Return the error the service answers with: a driver's own error that reached it (a
+    device that cannot be opened or reached, whatever the path) is `device_error`, with the
+    driver's code in `device_code`."""
+    if isinstance(error, DispenserError):
+        return DeviceError(f"the dispenser failed: {error.message}", device_code=error.code)
+    return error
+
+
 def status_for(error: CashmixError) -> int:
     """Return the HTTP status of a Cashmix error: by code, else 422 for bad input, else 500."""
+    error = as_service_error(error)
     if error.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[error.code]
     return 422 if isinstance(error, InvalidRequest) else 500
@@ -157,6 +168,7 @@ def status_for(error: CashmixError) -> int:
 
 def error_body(error: CashmixError) -> dict[str, Any]:
     """Return the one error body for a Cashmix error."""
+    error = as_service_error(error)
     return {"code": error.code, "status": status_for(error), "message": error.message,
             "errors": _details(error)}
 
