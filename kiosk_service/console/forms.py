@@ -13,7 +13,7 @@ from denomination.errors import InvalidAmount, InvalidRequest
 from denomination.money import minor_units
 from denomination.policy import DispensingPolicy
 from denomination.preferences import PREFERENCE_KINDS
-from kiosk_service.records import Terminal
+from kiosk_service.records import JOURNAL_KINDS, Terminal
 
 #: Statuses staff set by hand; missing and manipulated are the device's to report.
 STAFF_STATUSES = (CassetteStatus.OK, CassetteStatus.INOPERATIVE)
@@ -130,6 +130,8 @@ def journal_filters(args: Mapping[str, str]) -> Form:
     """Read the journal's filters: kind, cassette, from and to dates (YYYY-MM-DD), page."""
     form = Form({k: args.get(k, "") for k in ("kind", "cassette", "since", "until", "page")})
     form.values["kinds"] = [form.raw["kind"]] if form.raw["kind"] else None
+    if form.raw["kind"] and form.raw["kind"] not in JOURNAL_KINDS:
+        form.problem("kind", "choose one of the kinds listed")
     form.values["subject"] = form.raw["cassette"] or None
     for name, moment in (("since", time.min), ("until", time.max)):
         text = form.raw[name]

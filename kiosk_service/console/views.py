@@ -13,10 +13,10 @@ from markupsafe import Markup
 
 from denomination.catalogue import default_catalogue
 from denomination.errors import CashmixError, InvalidRequest
-from denomination.money import format_amount
 from denomination.preferences import PREFERENCE_KINDS
 from kiosk_service.api.deps import current_deps
 from kiosk_service.console import forms
+from kiosk_service.console.journal_view import entry_view
 from kiosk_service.console.session import (
     actor,
     check_csrf,
@@ -32,7 +32,8 @@ from kiosk_service.errors import (
     Unauthenticated,
     status_for,
 )
-from kiosk_service.records import Role
+from kiosk_service.formatting import format_money
+from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
 from kiosk_service.services.cassettes import CassetteChange, change_cassette
@@ -42,8 +43,8 @@ blp = Blueprint("console", __name__, url_prefix="/console", template_folder="tem
                 static_folder="static", static_url_path="/static")
 blp.before_request(check_csrf)
 
-JOURNAL_KINDS = ("cassette_replenished", "cassette_adjusted", "policy_changed",
-                 "terminal_imported", "key_created")
+#: Journal entries per page, newest first.
+JOURNAL_PAGE_SIZE = 50
 
 
 @blp.app_template_global()
@@ -53,7 +54,7 @@ def csrf_field() -> str:
 
 @blp.app_template_filter("money")
 def money(value: int, currency: str) -> str:
-    return format_amount(value, currency, default_catalogue().currency(currency).exponent)
+    return format_money(value, currency)
 
 
 @blp.app_template_filter("face")
@@ -145,7 +146,8 @@ def replenish(tid: str):
 
 
 def _replenish_page(terminal, form: forms.Form):
-    return render_template("console/replenish.html", t=terminal, form=form)
+    return render_template("console/replenish.html", t=terminal, form=form,
+                           exponent=default_catalogue().currency(terminal.currency).exponent)
 
 
 @blp.route("/terminals/<tid>/cassettes/<cid>", methods=["GET", "POST"])
@@ -214,9 +216,13 @@ def journal(tid: str):
         values = filters.values
         page = journal_service.read_journal(
             tid, uow=deps.unit_of_work(), kinds=values["kinds"], since=values["since"],
-            until=values["until"], page=values["page"], page_size=50, subject=values["subject"])
+            until=values["until"], page=values["page"], page_size=JOURNAL_PAGE_SIZE,
+            subject=values["subject"], newest_first=True)
+    entries = [entry_view(e, terminal.currency) for e in page.items] if page else []
+    pages = -(-page.total // page.page_size) if page else 0
     return render_template("console/journal.html", t=terminal, form=filters, page=page,
-                           kinds=JOURNAL_KINDS), 200 if page else 422
+                           entries=entries, pages=pages, kinds=JOURNAL_KINDS), \
+        200 if page else 422
 
 
 @blp.route("/terminals/<tid>/policy", methods=["GET", "POST"])

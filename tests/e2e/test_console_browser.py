@@ -4,10 +4,16 @@ replenish with the double-entry check, see the journal and the new count over th
 from __future__ import annotations
 
 import json
+import re
+import time
 import urllib.request
 
 import pytest
 from playwright.sync_api import expect
+
+from kiosk_service.services.authorization import sign
+from tests.e2e.conftest import SECRET, Http
+from tests.e2e.test_kiosk_page import axe_violations
 
 DEMO = "demo-czk"
 
@@ -43,7 +49,7 @@ def test_staff_replenish_and_see_the_journal_and_the_new_count(page, console, sc
     page.get_by_role("link", name="Replenish").first.click()
     page.get_by_label("A", exact=True).fill("100")
     page.get_by_label("E", exact=True).fill("10")
-    expect(page.locator("[data-sum]")).to_contain_text("30,000 CZK")
+    expect(page.locator("[data-sum]")).to_contain_text("CZK 30,000")
     page.get_by_label("Total value loaded (CZK)").fill("31000")
     page.get_by_role("button", name="Check").click()
     expect(page.locator("#total-problem")).to_contain_text("add up to CZK 30,000, not CZK 31,000")
@@ -96,3 +102,74 @@ def test_sign_out(page, console):
     expect(page.get_by_role("status")).to_contain_text("signed out")
     page.goto(f"{base}/console/terminals/{DEMO}")
     expect(page.get_by_label("Staff key")).to_be_visible()
+
+
+def withdraw(base: str, key: str, value: int) -> None:
+    """Withdraw `value` (minor units) over the HTTP API, signed as the bank's host would."""
+    kiosk = Http(base, key)
+    status, quote, _ = kiosk.call("POST", f"/api/v1/terminals/{DEMO}/quotes",
+                                  {"amount": {"value": value, "currency": "CZK"}})
+    assert status == 201, quote
+    expires = int(time.time()) + 120
+    body = {"quote_id": quote["id"], "authorization": {
+        "expires_at": expires,
+        "signature": sign(SECRET, DEMO, quote["id"], value, "CZK", expires)}}
+    status, dispense, _ = kiosk.call("POST", f"/api/v1/terminals/{DEMO}/dispenses", body,
+                                     {"Idempotency-Key": f"journal-{quote['id']}"})
+    assert status == 201, dispense
+
+
+def test_the_journal_reads_newest_first_in_words_with_every_kind(page, console):
+    base, kiosk, staff = console
+    withdraw(base, kiosk, 150000)
+    status, _, _ = Http(base, staff).call("PATCH", f"/api/v1/terminals/{DEMO}/cassettes/A",
+                                          {"count": 599, "reason": "recount after a withdrawal"})
+    assert status == 200
+    sign_in(page, base, staff)
+    page.get_by_role("link", name="Journal").click()
+
+    entries = page.locator("tr.entry")
+    expect(entries.first).to_contain_text("recount after a withdrawal")
+    expect(entries.first).to_contain_text("count: 600 → 599")
+    expect(entries.last).to_contain_text("terminal imported")
+    table = page.locator("table.journal").inner_text()
+    assert not re.search(r"[{}]|\\u[0-9a-f]{4}|150000", table)
+    assert axe_violations(page) == []
+
+    imported = entries.last.locator("details")
+    cassette = imported.get_by_text(re.compile("cassettes › A › denomination: CZK.100$"))
+    expect(cassette).to_be_hidden()                  # the long entry starts folded
+    imported.locator("summary").click()
+    expect(cassette).to_be_visible()
+
+    kinds = page.get_by_label("Kind").locator("option").all_inner_texts()
+    assert {"dispense started", "dispense finished", "cassette adjusted"} <= set(kinds)
+    page.get_by_label("Kind").select_option("dispense_finished")
+    page.get_by_role("button", name="Filter").click()
+    expect(entries).to_have_count(1)
+    entries.first.locator("summary").click()
+    expect(entries.first).to_contain_text("dispensed: — → CZK\u00a01,500")
+
+
+LOOK = """e => { const s = getComputedStyle(e);
+                 return {background: s.backgroundColor, cursor: s.cursor,
+                         border: s.borderTopStyle}; }"""
+
+
+def test_save_policy_looks_disabled_for_staff_and_says_why(page, console):
+    base, _, staff = console
+    sign_in(page, base, staff)
+    page.get_by_role("link", name="Replenish").first.click()
+    active = page.get_by_role("button", name="Check").evaluate(LOOK)
+    page.get_by_role("link", name="Policy").click()
+
+    save = page.get_by_role("button", name="Save policy")
+    expect(save).to_be_disabled()
+    expect(save).to_have_accessible_description("Only an admin key can change the policy.")
+    look = save.evaluate(LOOK)
+    assert look["background"] != active["background"]
+    assert (look["cursor"], look["border"]) == ("not-allowed", "dashed")
+    why, button = page.locator("#save-why").bounding_box(), save.bounding_box()
+    assert why["x"] > button["x"] + button["width"]          # beside the button, on its line
+    assert why["y"] < button["y"] + button["height"] and button["y"] < why["y"] + why["height"]
+    assert axe_violations(page) == []

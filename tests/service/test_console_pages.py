@@ -196,3 +196,92 @@ def test_sign_out_ends_the_session(signed_in):
     response = signed_in.client.post("/console/sign-out", data={"csrf_token": token(page)})
     assert response.status_code == 302
     assert signed_in.get(f"/console/terminals/{DEMO}").status_code == 302
+
+
+def entries(page: str) -> list[str]:
+    """Return the journal table's rows, as HTML, top to bottom."""
+    return re.findall(r'<tr class="entry .*?</tr>', page, flags=re.S)
+
+
+def test_the_journal_shows_the_newest_entry_first(signed_in, staff):
+    for cassette in ("A", "B", "C"):
+        staff.patch(f"/cassettes/{cassette}", {"count": 399, "reason": f"recount {cassette}"})
+    rows = entries(text(signed_in.get(f"/console/terminals/{DEMO}/journal"
+                                      "?kind=cassette_adjusted")))
+    assert [re.search(r"recount (\w)", row)[1] for row in rows] == ["C", "B", "A"]
+
+
+def test_a_change_reads_field_before_and_after_with_money_in_the_currencys_form(signed_in,
+                                                                                staff):
+    staff.patch("/cassettes/A", {"denomination": 20000, "reason": "new notes"})
+    [row] = entries(text(signed_in.get(f"/console/terminals/{DEMO}/journal"
+                                       "?kind=cassette_adjusted")))
+    changes = re.sub(r"<[^>]+>", "", row.split('class="change"')[1])
+    assert "denomination: CZK\u00a0100 → CZK\u00a0200" in changes
+    assert "count" not in changes             # unchanged fields are left out
+    assert not re.search(r'[{}"]|\\u|10000|20000', changes)
+
+
+def test_a_dispense_entry_shows_its_money_formatted(signed_in, kiosk):
+    quote = kiosk.quote(150000, {"kind": "counts", "counts": {"100000": 1, "50000": 1}})
+    assert kiosk.dispense(quote.get_json()).status_code == 201
+    page = text(signed_in.get(f"/console/terminals/{DEMO}/journal?kind=dispense_finished"))
+    [row] = entries(page)
+    flat = re.sub(r"<[^>]+>", "", row)
+    assert "dispensed: — → CZK\u00a01,500" in flat and "shortfall: — → CZK\u00a00" in flat
+    assert "notes › D: denomination CZK\u00a01,000, planned 1" in flat
+    assert "150000" not in flat and "{" not in flat
+
+
+def test_a_long_entry_is_folded_and_its_text_is_not_escaped(signed_in):
+    page = text(signed_in.get(f"/console/terminals/{DEMO}/journal?kind=terminal_imported"))
+    [row] = entries(page)
+    folded = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>", row, flags=re.S)
+    assert folded and folded[1].startswith(tuple("0123456789"))
+    flat = re.sub(r"<[^>]+>", "", folded[2])
+    assert "name: Demo kiosk, Praha hlavní nádraží" in flat
+    assert "cassettes › A › denomination: CZK\u00a0100" in flat
+    assert "\\u" not in row and "{" not in flat
+
+
+def test_the_kind_filter_offers_every_kind_and_refuses_others(signed_in, kiosk):
+    from kiosk_service.records import JOURNAL_KINDS
+
+    page = text(signed_in.get(f"/console/terminals/{DEMO}/journal"))
+    offered = re.findall(r'<option value="([a-z_]+)"', page)
+    assert set(JOURNAL_KINDS) <= set(offered) and "dispense_started" in offered
+    quote = kiosk.quote(100000, {"kind": "fewest"}).get_json()
+    assert kiosk.dispense(quote).status_code == 201
+    started = text(signed_in.get(f"/console/terminals/{DEMO}/journal?kind=dispense_started"))
+    assert len(entries(started)) == 1
+    bogus = signed_in.get(f"/console/terminals/{DEMO}/journal?kind=bogus")
+    assert bogus.status_code == 422 and 'id="kind-problem"' in text(bogus)
+
+
+def test_the_journal_pages_fifty_entries_at_a_time(signed_in, staff):
+    for n in range(52):
+        assert staff.patch("/cassettes/A", {"count": 500 + n, "reason": f"count {n}"}
+                           ).status_code == 200
+    total = staff.get("/journal?page_size=1").get_json()["total"]
+    path = f"/console/terminals/{DEMO}/journal"
+    first = text(signed_in.get(path))
+    assert len(entries(first)) == 50 and "count 51" in entries(first)[0]
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert f"page 1 of {-(-total // 50)}" in first
+    second = text(signed_in.get(f"{path}?page=2"))
+    assert len(entries(second)) == total - 50 and 'rel="prev"' in second
+    assert "count 1" in second and "count 2<" not in second
+
+
+def test_save_policy_is_disabled_for_staff_and_says_why(signed_in):
+    page = text(signed_in.get(f"/console/terminals/{DEMO}/policy"))
+    button = re.search(r"<button[^>]*>Save policy</button>", page)[0]
+    assert " disabled" in button and 'aria-describedby="save-why"' in button
+    assert re.search(r'id="save-why"[^>]*>Only an admin key can change the policy', page)
+
+
+def test_save_policy_is_enabled_for_an_admin(console, keys):
+    console.sign_in(keys["admin"])
+    page = text(console.get(f"/console/terminals/{DEMO}/policy"))
+    button = re.search(r"<button[^>]*>Save policy</button>", page)[0]
+    assert "disabled" not in button and 'id="save-why"' not in page
