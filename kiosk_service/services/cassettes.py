@@ -19,7 +19,7 @@ from kiosk_service.hardware import DispenserError
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import JournalEntry
-from kiosk_service.services.dispenses import settle_output
+from kiosk_service.services.settlement import settle_output
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from kiosk_service.hardware import DispenserError
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import Dispense
-from kiosk_service.services.dispenses import settle_abandoned
 from kiosk_service.services.owners import alive_elsewhere
+from kiosk_service.services.settlement import settle_abandoned
 
 log = logging.getLogger("cashmix.recovery")
 

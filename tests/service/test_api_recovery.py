@@ -33,9 +33,10 @@ def _crash_mid_dispense(app, quote: dict, clock, *, present: bool) -> str:
     authorization = HostAuthorization(expires, sign(SECRET, "demo-czk", quote["id"],
                                                     quote["amount"]["value"], "CZK", expires))
     request = DispenseRequest(quote["id"], authorization)
-    held, _ = begin_dispense("demo-czk", request, "crash", "kiosk:test",
+    held = begin_dispense("demo-czk", request, "crash", "kiosk:test",
                              snapshot(device.driver.status()), uow=deps.unit_of_work(),
                              clock=clock, settings=deps.dispense_settings)
+    held = held.quote
     device.driver.dispense(dict(held.plan.by_cassette), amount=held.amount.value)
     if present:
         device.driver.present()
