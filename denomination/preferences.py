@@ -68,6 +68,22 @@ class Preference:
         named = {d for d, _ in self.counts} | {d for d, _ in self.minimum}
         return named | {d for d, _ in self.maximum} | set(self.exclude)
 
+    def to_mapping(self) -> dict[str, Any]:
+        """Return the dict form that from_mapping reads back (the HTTP API's and the
+        database's): only the fields the kind uses, denominations as strings in keys."""
+        data: dict[str, Any] = {"kind": str(self.kind)}
+        if self.kind == PreferenceKind.SMALL:
+            data["max_notes"] = self.note_budget
+        if self.kind == PreferenceKind.COUNTS:
+            data["counts"] = {str(d): n for d, n in self.counts}
+        if self.kind == PreferenceKind.BOUNDS:     # only the bounds the wish sets
+            for key, bounds in (("min", self.minimum), ("max", self.maximum)):
+                if bounds:
+                    data[key] = {str(d): n for d, n in bounds}
+            if self.exclude:
+                data["exclude"] = list(self.exclude)
+        return data
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> Preference:
         """Build a preference from its dict form; raises InvalidRequest listing every problem."""

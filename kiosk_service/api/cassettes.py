@@ -9,12 +9,12 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from denomination.cassettes import CassetteStatus
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_actor, current_deps
 from kiosk_service.api.schemas import CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import cassettes
 from kiosk_service.services.cassettes import CassetteChange, CassetteView
+from kiosk_service.web_deps import current_actor, current_deps
 
 blp = Blueprint("cassettes", __name__, url_prefix="/api/v1/terminals",
                 description="Staff: cassette loads and changes, each journalled.")

@@ -10,11 +10,11 @@ from marshmallow import Schema, fields, post_load, validate
 
 from kiosk_service.api import ErrorSchema
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_actor, current_deps
 from kiosk_service.api.schemas import AmountOutSchema
 from kiosk_service.api.security import requires
 from kiosk_service.records import Dispense, DispenseRequest, HostAuthorization, Role
 from kiosk_service.services import dispenses
+from kiosk_service.web_deps import current_actor, current_deps
 
 blp = Blueprint("dispenses", __name__, url_prefix="/api/v1/terminals",
                 description="Dispenses: pay a held quote and account for every note.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from kiosk_service.api.deps import current_deps
 from kiosk_service.services.health import check_health
+from kiosk_service.web_deps import current_deps
 
 blp = Blueprint("health", __name__)
 

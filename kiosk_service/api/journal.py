@@ -6,11 +6,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import MAX_PAGE
 from kiosk_service.api.security import requires
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services.journal import JournalPage, read_journal
+from kiosk_service.web_deps import current_deps
 
 blp = Blueprint("journal", __name__, url_prefix="/api/v1/terminals",
                 description="Staff: the append-only audit journal.")

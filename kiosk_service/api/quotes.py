@@ -9,12 +9,11 @@ from marshmallow import Schema, fields, post_load
 
 from kiosk_service.api import ErrorSchema
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_deps
 from kiosk_service.api.schemas import AmountOutSchema, AmountSchema, PlanSchema, PreferenceSchema
 from kiosk_service.api.security import requires
-from kiosk_service.persistence.codecs import preference_to_json
 from kiosk_service.records import Quote, QuoteRequest, Role
 from kiosk_service.services import quotes
+from kiosk_service.web_deps import current_deps
 
 blp = Blueprint("quotes", __name__, url_prefix="/api/v1/terminals",
                 description="Quotes: plan a mix and hold its notes.")
@@ -55,7 +54,7 @@ class QuoteSchema(Schema):
     expires_at = fields.DateTime()
 
     def preference_body(self, quote: Quote) -> dict:
-        return preference_to_json(quote.preference)
+        return quote.preference.to_mapping()
 
 
 @blp.route("/<tid>/quotes")

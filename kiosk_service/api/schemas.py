@@ -9,7 +9,6 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from denomination.errors import InvalidRequest
 from denomination.money import Amount
 from denomination.preferences import PREFERENCE_KINDS, Preference
-from kiosk_service.persistence.codecs import preference_to_json
 
 DENOMINATION_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,12}$",
                                                           error="must be a denomination in "
@@ -97,7 +96,7 @@ class PlanSchema(Schema):
         return [{"denomination": d, "count": n} for d, n in plan.by_denomination.items()]
 
     def preference_body(self, plan: Any) -> dict[str, Any] | None:
-        return None if plan.preference is None else preference_to_json(plan.preference)
+        return None if plan.preference is None else plan.preference.to_mapping()
 
 
 class CassetteSchema(Schema):

@@ -10,10 +10,10 @@ from typing import Any
 from flask import g, request
 
 from kiosk_service.api import ErrorSchema
-from kiosk_service.api.deps import current_deps
 from kiosk_service.errors import Forbidden
 from kiosk_service.records import Role
 from kiosk_service.services.keys import authenticate
+from kiosk_service.web_deps import current_deps
 
 BEARER = {"bearer": []}
 

@@ -7,8 +7,10 @@ and a static script starts Swagger UI.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask import Blueprint, Flask, render_template, url_for
 from swagger_ui_bundle import swagger_ui_path
+
+from kiosk_service.web_deps import current_setting
 
 ASSETS_URL = "/api/v1/swagger-ui"
 #: flask-smorest's endpoint for the Swagger UI page, whose view this module replaces.
@@ -28,7 +30,7 @@ def init_app(app: Flask) -> None:
 
 def docs_page() -> str:
     """Render Swagger UI on the OpenAPI document, without inline script."""
-    return render_template("api/swagger_ui.html", title=current_app.config["API_TITLE"],
+    return render_template("api/swagger_ui.html", title=current_setting("API_TITLE"),
                            spec_url=url_for("api-docs.openapi_json"),
                            assets=ASSETS_URL + "/",
-                           settings=current_app.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}))
+                           settings=current_setting("OPENAPI_SWAGGER_UI_CONFIG", {}))

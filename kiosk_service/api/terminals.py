@@ -7,12 +7,12 @@ from marshmallow import Schema, fields, validate
 
 from denomination.catalogue import default_catalogue
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.deps import current_deps, current_key
 from kiosk_service.api.schemas import MAX_PAGE, CassetteSchema, cassette_body
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import terminals
 from kiosk_service.services.terminals import TerminalView
+from kiosk_service.web_deps import current_deps, current_key
 
 blp = Blueprint("terminals", __name__, url_prefix="/api/v1/terminals",
                 description="Terminal status and payable amounts.")

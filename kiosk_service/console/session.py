@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import abort, g, redirect, request, session, url_for
 
-from kiosk_service.api.deps import current_deps
 from kiosk_service.errors import Forbidden
 from kiosk_service.records import ApiKey, KeyState, Role
+from kiosk_service.web_deps import current_deps
 
 CONSOLE_ROLES = (Role.STAFF, Role.ADMIN)
 

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from denomination.catalogue import default_catalogue
 from denomination.errors import CashmixError, InvalidRequest
 from denomination.preferences import PREFERENCE_KINDS
-from kiosk_service.api.deps import current_deps
 from kiosk_service.console import forms
 from kiosk_service.console.journal_view import entry_view
 from kiosk_service.console.session import (
@@ -38,6 +37,7 @@ from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
 from kiosk_service.services.cassettes import CassetteChange, change_cassette
 from kiosk_service.services.keys import authenticate
+from kiosk_service.web_deps import current_deps
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                 static_folder="static", static_url_path="/static")

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
-from kiosk_service.api.deps import current_deps
 from kiosk_service.api.security import requires
 from kiosk_service.errors import InvalidState
 from kiosk_service.hardware.clock import Clock
@@ -20,6 +19,7 @@ from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
 from kiosk_service.records import HostAuthorization, QuoteStatus, Role
 from kiosk_service.services.authorization import sign
 from kiosk_service.services.quotes import get_quote
+from kiosk_service.web_deps import current_deps
 
 blp = Blueprint("kiosk_demo_signer", __name__, url_prefix="/kiosk")
 

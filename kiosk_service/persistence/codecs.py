@@ -9,7 +9,7 @@ from typing import Any
 from denomination.catalogue import default_catalogue
 from denomination.plan import Plan, Reason, SolveStatus
 from denomination.policy import DispensingPolicy
-from denomination.preferences import Preference, PreferenceKind
+from denomination.preferences import Preference
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "exact": plan.exact, "label": plan.label,
         "reasons": [{"code": r.code, "message": r.message, "denomination": r.denomination,
                      "cassette": r.cassette} for r in plan.reasons],
-        "preference": None if plan.preference is None else preference_to_json(plan.preference),
+        "preference": None if plan.preference is None else plan.preference.to_mapping(),
         "status": str(plan.status),
     }
 
@@ -35,22 +35,6 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
                 if data.get("preference") else None,
                 # Plans stored before the status was kept were all proven optimal.
                 status=SolveStatus(data.get("status", SolveStatus.OPTIMAL)))
-
-
-def preference_to_json(preference: Preference) -> dict[str, Any]:
-    """Return the request form of `preference` (what Preference.from_mapping reads)."""
-    data: dict[str, Any] = {"kind": str(preference.kind)}
-    if preference.kind == PreferenceKind.SMALL:
-        data["max_notes"] = preference.note_budget
-    if preference.kind == PreferenceKind.COUNTS:
-        data["counts"] = {str(d): n for d, n in preference.counts}
-    if preference.kind == PreferenceKind.BOUNDS:     # only the bounds the wish sets
-        for key, bounds in (("min", preference.minimum), ("max", preference.maximum)):
-            if bounds:
-                data[key] = {str(d): n for d, n in bounds}
-        if preference.exclude:
-            data["exclude"] = list(preference.exclude)
-    return data
 
 
 def policy_to_json(policy: DispensingPolicy | None, currency: str) -> str | None:

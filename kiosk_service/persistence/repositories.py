@@ -19,7 +19,6 @@ from kiosk_service.persistence.codecs import (
     plan_to_json,
     policy_from_json,
     policy_to_json,
-    preference_to_json,
 )
 from kiosk_service.persistence.tables import (
     CassetteRow,
@@ -284,7 +283,7 @@ class QuoteRepository:
         self._connection().execute(_INSERT_QUOTE, {
             "id": quote.id, "terminal_id": quote.terminal_id, "amount": quote.amount.value,
             "currency": quote.amount.currency,
-            "preference": preference_to_json(quote.preference),
+            "preference": quote.preference.to_mapping(),
             "plan": plan_to_json(quote.plan),
             "alternatives": [plan_to_json(p) for p in quote.alternatives],
             "status": str(quote.status), "created_at": quote.created_at,
