@@ -39,6 +39,19 @@ class Currency:
         """Return `value` minor units as printed on a note: 200000 -> '2000', 50 -> '0.5'."""
         return str(face_value(value, self.exponent))
 
+    def note_of(self, face: int | str) -> int:
+        """Return the minor units of the note printed `face` ("2000" -> 200000); raises
+        InvalidAmount (`invalid_amount`) when it is not a face value or not one of this
+        currency's notes, naming them."""
+        try:
+            value = minor_units(face, self.exponent)
+        except (ArithmeticError, ValueError):
+            raise InvalidAmount(f"{face!r} is not a face value such as 2000") from None
+        if value not in self.notes:
+            printed = ", ".join(self.face(n) for n in self.notes)
+            raise InvalidAmount(f"{face} is not a {self.code} note (the notes are {printed})")
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:

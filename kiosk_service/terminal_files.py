@@ -104,9 +104,7 @@ class TerminalFileSchema(Schema):
             face = cassette.get("denomination")
             if currency is not None and isinstance(face, int | str) and not isinstance(face, bool):
                 try:
-                    if minor_units(face, currency.exponent) not in currency.notes:
-                        found.setdefault("denomination", []).append(
-                            f"{face} is not a {currency.code} note")
+                    currency.note_of(face)
                 except InvalidAmount as error:
                     found.setdefault("denomination", []).append(error.message)
             if found:

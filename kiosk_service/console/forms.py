@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from denomination.cassettes import CassetteStatus
 from denomination.catalogue import Currency
@@ -14,6 +17,7 @@ from denomination.money import minor_units
 from denomination.policy import DispensingPolicy
 from denomination.preferences import PREFERENCE_KINDS
 from kiosk_service.records import JOURNAL_KINDS, Terminal
+from kiosk_service.services.cassettes import CassetteChange
 
 #: Statuses staff set by hand; missing and manipulated are the device's to report.
 STAFF_STATUSES = (CassetteStatus.OK, CassetteStatus.INOPERATIVE)
@@ -80,24 +84,61 @@ def replenish_form(data: Mapping[str, str], terminal: Terminal, currency: Curren
     return form
 
 
+class _FaceValue(fields.String):
+    """A note as printed (`2000`), loaded as its minor units in the schema's currency."""
+
+    def __init__(self, currency: Currency, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.currency = currency
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            return self.currency.note_of(super()._deserialize(value, attr, data, **kwargs).strip())
+        except InvalidAmount as error:
+            raise ValidationError(f"choose a {self.currency.code} note: {error.message}") from None
+
+
+@lru_cache(maxsize=64)
+def cassette_change_schema(currency: Currency) -> Schema:
+    """Return the schema of the console's cassette form (face value, status, count, reason),
+    loading into the service's CassetteChange; every problem at once, like the API's."""
+
+    class CassetteFormSchema(Schema):
+        denomination = _FaceValue(currency, required=True)
+        status = fields.String(required=True, validate=validate.OneOf(
+            [str(s) for s in STAFF_STATUSES], error="choose in service or inoperative"))
+        count = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000),
+                               error_messages={"invalid": "must be a whole number"})
+        reason = fields.String(required=True, validate=validate.Length(
+            min=1, max=MAX_REASON, error="say why (it goes in the journal), at most "
+                                         f"{MAX_REASON} characters"))
+
+        class Meta:
+            unknown = EXCLUDE        # the CSRF token rides along
+
+        @pre_load
+        def blank_is_missing(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+            return {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip()}
+
+        @post_load
+        def to_change(self, data: dict[str, Any], **kwargs: Any) -> CassetteChange:
+            return CassetteChange(data["reason"], count=data["count"],
+                                  denomination=data["denomination"],
+                                  status=CassetteStatus(data["status"]))
+
+    return CassetteFormSchema()
+
+
 def cassette_form(data: Mapping[str, str], currency: Currency) -> Form:
-    """Read a cassette change: denomination (face value), status, count, and the reason."""
+    """Read a cassette change through cassette_change_schema; `values["change"]` is the
+    CassetteChange when the form is valid."""
     form = Form(raw(data))
-    face = form.raw.get("denomination", "").strip()
     try:
-        denomination = minor_units(face, currency.exponent) if face else None
-    except (InvalidAmount, ArithmeticError, ValueError):
-        denomination = None
-    if denomination not in currency.notes:
-        form.problem("denomination", f"choose a {currency.code} note")
-    form.values["denomination"] = denomination
-    status = form.raw.get("status", "")
-    if status not in [str(s) for s in STAFF_STATUSES]:
-        form.problem("status", "choose in service or inoperative")
-    else:
-        form.values["status"] = CassetteStatus(status)
-    form.values["count"] = form.whole("count")
-    form.values["reason"] = form.reason()
+        form.values["change"] = cassette_change_schema(currency).load(form.raw)
+    except ValidationError as error:
+        for name, messages in error.messages.items():
+            form.errors.setdefault(name, []).extend(
+                messages if isinstance(messages, list) else [str(messages)])
     return form
 
 

@@ -35,7 +35,7 @@ from kiosk_service.formatting import format_money
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
-from kiosk_service.services.cassettes import CassetteChange, change_cassette
+from kiosk_service.services.cassettes import change_cassette
 from kiosk_service.services.keys import authenticate
 from kiosk_service.web_deps import current_deps
 
@@ -165,20 +165,12 @@ def cassette(tid: str, cid: str):
                    "count": str(current.count)}
         return _cassette_page(terminal, current, forms.Form(initial))
     form = forms.cassette_form(request.form, currency)
-    values = form.values
-    if not form.errors:
-        change = CassetteChange(
-            values["reason"],
-            count=_changed(values["count"], current.count),
-            denomination=_changed(values["denomination"], current.denomination),
-            status=_changed(values["status"], current.status))
-        if (change.count, change.denomination, change.status) == (None, None, None):
-            form.problem("_form", "nothing changed")
     if form.errors:
         return _cassette_page(terminal, current, form), 422
     try:
-        after = change_cassette(tid, cid, change, actor=actor(), uow=deps.unit_of_work(),
-                                clock=deps.clock, devices=deps.devices).cassette
+        after = change_cassette(tid, cid, form.values["change"], actor=actor(),
+                                uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices,
+                                require_change=True).cassette
     except InvalidRequest as error:
         form.errors.update(error.errors)
         return _cassette_page(terminal, current, form), 422
@@ -188,10 +180,6 @@ def cassette(tid: str, cid: str):
     flash(f"Cassette {cid}: {_summary(current, terminal.currency)} → "
           f"{_summary(after, terminal.currency)}")
     return redirect(url_for("console.overview", tid=tid))
-
-
-def _changed(value: Any, current: Any) -> Any:
-    return None if value == current else value
 
 
 def _summary(cassette, currency: str) -> str:

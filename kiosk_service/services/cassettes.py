@@ -66,11 +66,13 @@ def get_cassette(terminal_id: str, cassette_id: str, *, uow: SqlUnitOfWork,
 
 
 def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, *, actor: str,
-                    uow: SqlUnitOfWork, clock: Clock, devices: DispenserPool) -> CassetteView:
+                    uow: SqlUnitOfWork, clock: Clock, devices: DispenserPool,
+                    require_change: bool = False) -> CassetteView:
     """Apply a staff change to the device and the database, journalled; return the cassette.
 
     Raises NotFound, InvalidRequest (`invalid_request`: a denomination the currency lacks, a
-    count over capacity), InvalidState (`invalid_state`: notes wait at the output position)
+    count over capacity; with `require_change`, a change that alters nothing), InvalidState
+    (`invalid_state`: notes wait at the output position),
     DeviceError (`device_error`: the device refused the load) and TerminalBusy
     (`terminal_busy`: another process drives the device past the lock timeout).
     """
@@ -90,6 +92,8 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
                 raise NotFound(f"Terminal {terminal_id} has no cassette {cassette_id}.",
                                cassette=cassette_id)
             after = _changed(before, change)
+            if require_change and after == before and not change.replenish:
+                raise InvalidRequest("nothing changed", {"_form": ["nothing changed"]})
             try:
                 device.driver.load([after])
             except DispenserError as error:

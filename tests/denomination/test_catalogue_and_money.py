@@ -83,3 +83,15 @@ def test_demo_prints_quotes():
     run = subprocess.run([sys.executable, "-m", "denomination.demo"], capture_output=True,
                          text=True, check=True)
     assert "10 x CZK\u00a0200" in run.stdout and "not dispensable" in run.stdout
+
+
+def test_a_face_value_is_a_note_of_the_currency_or_a_named_error():
+    czk = default_catalogue().currency("CZK")
+    assert czk.note_of("2000") == czk.note_of(2000) == 200000
+    for face in ("150", "abc", "0.001", 300):
+        with pytest.raises(InvalidAmount) as caught:
+            czk.note_of(face)
+        assert caught.value.code == "invalid_amount"
+    with pytest.raises(InvalidAmount) as caught:
+        czk.note_of("150")
+    assert "100, 200, 500, 1000, 2000, 5000" in caught.value.message
