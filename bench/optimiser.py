@@ -3,7 +3,8 @@
 Workload: the demo CZK terminal (config/terminals/demo-czk.toml: six cassettes, 40-note
 limit), 2,000 requests with round amounts and a mix of wishes, including counts and bounds
 that cannot be met exactly (over the note limit, counts that do not add up, notes short
-because a cassette is out of service for that request). Each plan is taken out of the
+because a cassette is out of service for that request), and fewest-notes requests of which a
+tenth find one cassette out of service. Each plan is taken out of the
 cassettes, a cassette at its low threshold is refilled, so the inventory moves as in a day.
 
 Every request is answered, on the same inventory and one after the other, by
@@ -121,6 +122,8 @@ def _request(wish: str, amount: int, rng: random.Random):
             return amount, {"kind": "bounds",
                             "exclude": [500000, 200000, 100000, 50000]}, None
         return amount, {"kind": "bounds", "min": {"50000": 1, "10000": 2}}, "50000"
+    if wish == "fewest" and rng.random() < 0.1:   # a jammed cassette is out of service
+        return amount, {"kind": wish}, rng.choice(["10000", "20000", "50000", "100000"])
     return amount, {"kind": wish}, None
 
 
