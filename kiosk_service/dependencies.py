@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from denomination.cassettes import Cassette
+from denomination.catalogue import Catalogue, default_catalogue, load_catalogue
 from kiosk_service.devices import DispenserPool
 from kiosk_service.hardware import Dispenser
 from kiosk_service.hardware.clock import Clock
@@ -38,6 +39,7 @@ class Dependencies:
     metrics: Metrics
     quote_hold: timedelta
     dispense_settings: DispenseSettings
+    catalogue: Catalogue
     writers: threading.Lock | None = None
     auth_limits: AuthLimits = AuthLimits()
 
@@ -63,6 +65,9 @@ class Dependencies:
                    DispenseSettings(float(config["TAKE_TIMEOUT_SECONDS"]),
                                     int(config["AUTHORIZATION_MAX_SECONDS"]),
                                     os.environ if environ is None else environ, owner),
+                   # Built once: the currencies the service plans and formats with.
+                   load_catalogue(config["CURRENCIES"]) if config.get("CURRENCIES")
+                   else default_catalogue(),
                    threading.Lock() if is_sqlite(engine) else None,
                    AuthLimits(int(config["AUTH_FAILURES_PER_KEY"]),
                               int(config["AUTH_FAILURES_PER_ADDRESS"]),

@@ -135,7 +135,8 @@ class Dispenses(MethodView):
         dispense, replayed = dispenses.dispense_quote(
             tid, dispense_request, idempotency_key=request.headers.get("Idempotency-Key"),
             actor=current_actor(), uow=deps.unit_of_work(), clock=deps.clock,
-            devices=deps.devices, settings=deps.dispense_settings, metrics=deps.metrics)
+            devices=deps.devices, settings=deps.dispense_settings, metrics=deps.metrics,
+            catalogue=deps.catalogue)
         return dispense, {"Idempotent-Replayed": "true" if replayed else "false"}
 
 

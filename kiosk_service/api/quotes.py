@@ -70,7 +70,8 @@ class Quotes(MethodView):
         """
         deps = current_deps()
         return quotes.create_quote(tid, quote_request, uow=deps.unit_of_work(),
-                                   clock=deps.clock, hold=deps.quote_hold, metrics=deps.metrics)
+                                   clock=deps.clock, hold=deps.quote_hold, metrics=deps.metrics,
+                                   catalogue=deps.catalogue)
 
 
 @blp.route("/<tid>/quotes/<qid>")

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from denomination.catalogue import Catalogue
 from kiosk_service.devices import Device, DispenserPool
 from kiosk_service.errors import (
     AuthorizationRefused,
@@ -83,8 +84,8 @@ class Begun:
 
 def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_key: str | None,
                    actor: str, uow: SqlUnitOfWork, clock: Clock, devices: DispenserPool,
-                   settings: DispenseSettings,
-                   metrics: Metrics | None = None) -> tuple[Dispense, bool]:
+                   settings: DispenseSettings, metrics: Metrics | None = None,
+                   catalogue: Catalogue | None = None) -> tuple[Dispense, bool]:
     """Pay the quote; return the dispense and whether it is a replay of an earlier request.
 
     The same key and body return the first dispense again and never move a note. Raises
@@ -120,7 +121,8 @@ def dispense_quote(terminal_id: str, request: DispenseRequest, *, idempotency_ke
         quote, dispense = begun.quote, begun.dispense
         error = drive(device.driver, dict(quote.plan.by_cassette), quote.amount.value,
                        take_timeout=settings.take_timeout,
-                       replan=replanner(quote, before, uow=uow, clock=clock, driver=device.driver)
+                       replan=replanner(quote, before, uow=uow, clock=clock, driver=device.driver,
+                                        catalogue=catalogue)
                        if request.complete_from_other_cassettes else None)
         finished = finish(terminal_id, dispense.id, device.driver.status(), error=error,
                           actor=actor, kind="dispense_finished", uow=uow, clock=clock)

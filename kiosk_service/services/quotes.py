@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from denomination import NotDispensable, plan_mix
+from denomination.catalogue import Catalogue
 from denomination.errors import InvalidRequest
 from denomination.plan import Plan
 from denomination.preferences import Preference, PreferenceKind
@@ -26,7 +27,8 @@ PREVIEW_ID_PREFIX = "preview-"
 
 
 def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork, clock: Clock,
-                 hold: timedelta, metrics: Metrics | None = None) -> Quote:
+                 hold: timedelta, metrics: Metrics | None = None,
+                 catalogue: Catalogue | None = None) -> Quote:
     """Plan the mix for `request` and hold its notes until the quote expires; return the quote
     (a preview, stored nowhere and holding nothing, when `request.hold` is False).
 
@@ -51,9 +53,9 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
                 held |= uow.quotes.release_expired(terminal_id, at=now)
             free = terminal.cassettes_less(held)
             plan = _plan(terminal, policy.cassettes_for(request.preference, free),
-                         request.amount.value, request.preference)
+                         request.amount.value, request.preference, catalogue)
             alternatives = _alternatives(terminal, policy.cassettes_for(OPTIONS, free), plan,
-                                         request)
+                                         request, catalogue)
             # The service's hold is the ceiling; a terminal's policy may only shorten it.
             expires_at = now + min(hold, timedelta(seconds=policy.quote_expiry_seconds))
             status = QuoteStatus.HELD if request.hold else QuoteStatus.PREVIEW
@@ -99,16 +101,18 @@ def _check_currency(terminal: Terminal, request: QuoteRequest) -> None:
             "amount.currency": [f"terminal {terminal.id} pays {terminal.currency}"]})
 
 
-def _plan(terminal: Terminal, free, amount: int, preference: Preference) -> Plan:
+def _plan(terminal: Terminal, free, amount: int, preference: Preference,
+          catalogue: Catalogue | None) -> Plan:
     try:
         return plan_mix(amount, terminal.currency, free, preference,
-                        max_notes=terminal.note_limit)
+                        max_notes=terminal.note_limit, catalogue=catalogue)
     except NotDispensable as error:
         error.details["currency"] = terminal.currency
         raise
 
 
-def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest) -> tuple[Plan, ...]:
+def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest,
+                  catalogue: Catalogue | None) -> tuple[Plan, ...]:
     if request.preference.kind == PreferenceKind.OPTIONS:
         return tuple(plan.options)
     wanted = not plan.exact if request.alternatives is None else request.alternatives
@@ -116,7 +120,7 @@ def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest) -
         return ()
     try:
         menu = plan_mix(request.amount.value, terminal.currency, free, OPTIONS,
-                        max_notes=terminal.note_limit)
+                        max_notes=terminal.note_limit, catalogue=catalogue)
     except NotDispensable:
         return ()
     return tuple(option for option in menu.options

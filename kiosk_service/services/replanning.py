@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from denomination import NotDispensable, plan_mix
+from denomination.catalogue import Catalogue
 from kiosk_service.hardware import Dispenser
 from kiosk_service.hardware.clock import Clock
 from kiosk_service.persistence.unit_of_work import SqlUnitOfWork
@@ -15,7 +16,8 @@ from kiosk_service.services.accounting import outcome
 
 
 def replanner(quote: Quote, before: Mapping, *, uow: SqlUnitOfWork, clock: Clock,
-               driver: Dispenser) -> Callable[[str | None], dict[str, int] | None]:
+              driver: Dispenser, catalogue: Catalogue | None = None
+              ) -> Callable[[str | None], dict[str, int] | None]:
     """Return a function that plans the whole amount again without the failed cassette, from
     the notes nobody holds, and makes the quote hold what it took and will take."""
 
@@ -35,7 +37,8 @@ def replanner(quote: Quote, before: Mapping, *, uow: SqlUnitOfWork, clock: Clock
                          for c in terminal.cassettes_less(held))
             try:
                 plan = plan_mix(quote.amount.value, quote.amount.currency, free,
-                                quote.preference, max_notes=terminal.note_limit)
+                                quote.preference, max_notes=terminal.note_limit,
+                                catalogue=catalogue)
             except NotDispensable:
                 return None
             hold = dict(taken)
