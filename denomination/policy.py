@@ -25,13 +25,13 @@ class KindNotOffered(CashmixError):
 @dataclass(frozen=True, slots=True)
 class DispensingPolicy:
     """What a terminal offers: preference kinds in menu order, the default kind, notes held in
-    reserve per denomination (minor units -> notes), the per-dispense note limit, how long a
-    quote holds its notes, and the customer screen's locale."""
+    reserve per denomination (minor units -> notes), how long a quote holds its notes, and the
+    customer screen's locale. (The per-dispense note limit is the terminal's, not the
+    policy's: one value, one place.)"""
 
     offered: tuple[PreferenceKind, ...] = tuple(PreferenceKind)
     default: PreferenceKind = PreferenceKind.FEWEST
     reserve: tuple[tuple[int, int], ...] = ()
-    note_limit: int = 40
     quote_expiry_seconds: int = 60
     locale: str = "en"
 
@@ -53,8 +53,7 @@ class DispensingPolicy:
         """Return the TOML/JSON form, reserve keyed by face value as printed on the note."""
         return {"offered": [str(k) for k in self.offered], "default": str(self.default),
                 "reserve": {currency.face(d): n for d, n in self.reserve},
-                "note_limit": self.note_limit, "quote_expiry_seconds": self.quote_expiry_seconds,
-                "locale": self.locale}
+                "quote_expiry_seconds": self.quote_expiry_seconds, "locale": self.locale}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], currency: Currency) -> DispensingPolicy:
@@ -78,20 +77,17 @@ class DispensingPolicy:
         elif default not in offered:
             problems.setdefault("default", []).append("must be one of the offered kinds")
         reserve = _reserve(data.get("reserve", {}), currency, problems)
-        numbers = {}
-        for key, low, high, fallback in (("note_limit", 1, 500, 40),
-                                         ("quote_expiry_seconds", 5, 3600, 60)):
-            value = data.get(key, fallback)
-            if type(value) is not int or not low <= value <= high:
-                problems.setdefault(key, []).append(f"must be an integer from {low} to {high}")
-            numbers[key] = value
+        expiry = data.get("quote_expiry_seconds", 60)
+        if type(expiry) is not int or not 5 <= expiry <= 3600:
+            problems.setdefault("quote_expiry_seconds", []).append(
+                "must be an integer from 5 to 3600")
         locale = data.get("locale", "en")
         if locale not in LOCALES:
             problems.setdefault("locale", []).append(f"must be one of: {', '.join(LOCALES)}")
         if problems:
             raise InvalidRequest("the dispensing policy is invalid", problems)
         return cls(tuple(PreferenceKind(k) for k in offered), PreferenceKind(default), reserve,
-                   numbers["note_limit"], numbers["quote_expiry_seconds"], locale)
+                   expiry, locale)
 
 
 def _reserve(raw: Any, currency: Currency, problems: dict[str, list[str]]):

@@ -63,11 +63,8 @@ class Terminal:
 
     @property
     def dispensing(self) -> DispensingPolicy:
-        """Return the policy the service applies; its note limit is always the terminal's."""
-        policy = self.policy or DispensingPolicy()
-        if policy.note_limit != self.note_limit:
-            policy = replace(policy, note_limit=self.note_limit)
-        return policy
+        """Return the policy the service applies (the default one when it has none)."""
+        return self.policy or DispensingPolicy()
 
     @property
     def unit_names(self) -> dict[str, str]:

@@ -128,8 +128,7 @@ class TerminalFileSchema(Schema):
         policy = None
         if "policy" in data:
             policy = DispensingPolicy.from_mapping(
-                data["policy"] | {"note_limit": data["note_limit"]},
-                default_catalogue().currency(data["currency"]))
+                data["policy"], default_catalogue().currency(data["currency"]))
         units = tuple((c["id"], c["unit"]) for c in data["cassettes"] if c.get("unit"))
         return Terminal(data["id"], data["name"], data["currency"], data["note_limit"],
                         cassettes, data["host_secret_env"], data.get("dispenser"), policy,

@@ -31,7 +31,6 @@ def terminal_mapping(terminal: Terminal) -> dict[str, Any]:
         data["region"] = terminal.region
     if terminal.policy is not None:
         policy = terminal.policy.to_mapping(currency)
-        del policy["note_limit"]               # the file keeps it at the top, once
         data["policy"] = policy
     data["cassettes"] = []
     for cassette in terminal.cassettes:

@@ -37,8 +37,9 @@ class TerminalSchema(Schema):
     device = fields.Nested(DeviceSchema)
     policy = fields.Dict(metadata={
         "description": "The dispensing policy: offered kinds in menu order, default kind, "
-                       "reserve (face value as printed -> notes), note_limit, "
-                       "quote_expiry_seconds, locale (config/README.md)."})
+                       "reserve (face value as printed -> notes), "
+                       "quote_expiry_seconds, locale (config/README.md); the note limit is "
+                       "the terminal's `note_limit`."})
 
 
 class DispensableQuerySchema(Schema):

@@ -142,7 +142,7 @@ def cassette_form(data: Mapping[str, str], currency: Currency) -> Form:
     return form
 
 
-def policy_form(data: Any, currency: Currency, note_limit: int) -> Form:
+def policy_form(data: Any, currency: Currency) -> Form:
     """Read a dispensing policy in its TOML form (DispensingPolicy.from_mapping checks it)."""
     form = Form(raw(data))
     offered = [k for k in PREFERENCE_KINDS if k in data.getlist("offered")]
@@ -157,8 +157,7 @@ def policy_form(data: Any, currency: Currency, note_limit: int) -> Form:
               "locale": form.raw.get("locale", "")}
     try:
         # A bad expiry is reported above already; check the rest with a valid stand-in.
-        DispensingPolicy.from_mapping(policy | {"quote_expiry_seconds": expiry or 60,
-                                                "note_limit": note_limit}, currency)
+        DispensingPolicy.from_mapping(policy | {"quote_expiry_seconds": expiry or 60}, currency)
     except InvalidRequest as error:
         for name, messages in error.errors.items():
             form.errors.setdefault(name, []).extend(messages)

@@ -224,7 +224,7 @@ def policy(tid: str):
         return _policy_page(terminal, forms.Form({}), may_change)
     if not may_change:
         raise Forbidden("only an admin key may change the dispensing policy")
-    form = forms.policy_form(request.form, currency, terminal.note_limit)
+    form = forms.policy_form(request.form, currency)
     if not form.errors:
         try:
             staff.change_policy(tid, form.values["policy"], actor=actor(),

@@ -45,9 +45,10 @@ def policy_to_json(policy: DispensingPolicy | None, currency: str) -> str | None
 
 
 @lru_cache(maxsize=256)
-def policy_from_json(text: str | None, currency: str, note_limit: int) -> DispensingPolicy | None:
-    """Rebuild a stored policy; cached, since every quote reads its terminal's policy."""
+def policy_from_json(text: str | None, currency: str) -> DispensingPolicy | None:
+    """Rebuild a stored policy; cached, since every quote reads its terminal's policy. Rows
+    written while the policy kept a copy of the note limit have it dropped."""
     if text is None:
         return None
-    data = json.loads(text) | {"note_limit": note_limit}
+    data = {k: v for k, v in json.loads(text).items() if k != "note_limit"}
     return DispensingPolicy.from_mapping(data, default_catalogue().currency(currency))

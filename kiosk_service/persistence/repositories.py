@@ -205,7 +205,7 @@ def _terminal_of(row: Any, cassettes: tuple[tuple, ...]) -> Terminal:
                   locked, _unit in cassettes)
     return Terminal(row.id, row.name, row.currency, row.note_limit, built,
                     row.host_secret_env, row.dispenser_url,
-                    policy_from_json(row.policy, row.currency, row.note_limit),
+                    policy_from_json(row.policy, row.currency),
                     tuple((c[0], c[-1]) for c in cassettes if c[-1]), row.region)
 
 

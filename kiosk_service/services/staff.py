@@ -146,8 +146,7 @@ def change_policy(terminal_id: str, fields: Mapping[str, Any], *, actor: str, re
     with uow:
         terminal = uow.terminals.get_for_update(terminal_id)
         currency = default_catalogue().currency(terminal.currency)
-        policy = DispensingPolicy.from_mapping(dict(fields) | {"note_limit": terminal.note_limit},
-                                               currency)
+        policy = DispensingPolicy.from_mapping(dict(fields), currency)
         before = terminal.dispensing.to_mapping(currency)
         uow.terminals.save(replace(terminal, policy=policy))
         uow.journal.add(JournalEntry("policy_changed", terminal_id, actor, now,

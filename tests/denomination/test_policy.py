@@ -13,7 +13,7 @@ CZK = default_catalogue().currency("CZK")
 
 def test_round_trip_through_the_mapping_form():
     data = {"offered": ["options", "fewest", "small"], "default": "fewest",
-            "reserve": {"100": 200, "200": 100}, "note_limit": 30, "quote_expiry_seconds": 90,
+            "reserve": {"100": 200, "200": 100}, "quote_expiry_seconds": 90,
             "locale": "cs"}
     policy = DispensingPolicy.from_mapping(data, CZK)
     assert policy.reserve == ((10000, 200), (20000, 100))
@@ -26,8 +26,10 @@ def test_every_problem_is_listed():
                                        "reserve": {"300": 1, "100": -2}, "note_limit": 0,
                                        "quote_expiry_seconds": "60", "locale": "de",
                                        "colour": "red"}, CZK)
+    # The note limit is the terminal's: a policy that names one is refused, not reconciled.
     assert set(caught.value.errors) == {"offered", "default", "reserve", "note_limit",
                                         "quote_expiry_seconds", "locale", "colour"}
+    assert caught.value.errors["note_limit"] == ["unknown field"]
     assert len(caught.value.errors["reserve"]) == 2
 
 

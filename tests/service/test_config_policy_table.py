@@ -14,18 +14,18 @@ BASE = {"id": "t", "name": "T", "currency": "CZK", "note_limit": 30, "host_secre
 TERMINALS = Path(__file__).resolve().parents[2] / "config" / "terminals"
 
 
-def test_the_policy_table_loads_with_the_terminals_note_limit():
+def test_the_policy_table_loads_beside_the_terminals_note_limit():
     terminal = parse_terminal(BASE | {"policy": {"offered": ["mixed", "fewest"],
                                                  "default": "mixed", "reserve": {"100": 5}}})
     assert terminal.policy.offered == (PreferenceKind.MIXED, PreferenceKind.FEWEST)
-    assert terminal.policy.reserve == ((10000, 5),) and terminal.policy.note_limit == 30
+    assert terminal.policy.reserve == ((10000, 5),) and terminal.note_limit == 30
+    assert not hasattr(terminal.policy, "note_limit")       # one value, one place
 
 
 def test_a_file_without_a_policy_offers_everything():
     terminal = parse_terminal(BASE)
     assert terminal.policy is None
     assert terminal.dispensing.offered == tuple(PreferenceKind)
-    assert terminal.dispensing.note_limit == 30
 
 
 def test_every_policy_problem_is_listed_under_policy():

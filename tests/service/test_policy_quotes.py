@@ -23,7 +23,7 @@ def set_policy(app, clock):
     """Return a function giving the demo terminal a policy from its TOML form."""
     def apply(**fields) -> DispensingPolicy:
         terminal = load_terminal_file(TERMINALS / "demo-czk.toml")
-        policy = DispensingPolicy.from_mapping(fields | {"note_limit": terminal.note_limit}, CZK)
+        policy = DispensingPolicy.from_mapping(fields, CZK)
         deps = app.extensions["cashmix"]
         import_terminal(replace(terminal, policy=policy), uow=deps.unit_of_work(), clock=clock)
         return policy
@@ -71,7 +71,7 @@ def test_the_terminal_status_shows_the_policy(kiosk, set_policy):
     set_policy(offered=["fewest", "small"], reserve={"100": 20}, locale="cs")
     policy = kiosk.get("").get_json()["policy"]
     assert policy == {"offered": ["fewest", "small"], "default": "fewest",
-                      "reserve": {"100": 20}, "note_limit": 40, "quote_expiry_seconds": 60,
+                      "reserve": {"100": 20}, "quote_expiry_seconds": 60,
                       "locale": "cs"}
 
 
