@@ -10,7 +10,9 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from denomination import Cassette, CassetteStatus, InvalidRequest, default_catalogue, minor_units
+from denomination import Cassette, CassetteStatus, InvalidRequest, default_catalogue
+from denomination.errors import InvalidAmount
+from denomination.policy import DispensingPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,12 @@ def read_terminal(path: str | Path) -> Terminal:
 
 
 def terminal_from_mapping(data: dict) -> Terminal:
-    """Build a Terminal from the TOML form; raises InvalidRequest listing every problem."""
+    """Build a Terminal from the TOML form; raises InvalidRequest listing every problem.
+
+    The same rules as the service's reader for what the study uses: notes of the currency
+    (Currency.note_of), the note limit required, the `[policy]` table read by
+    DispensingPolicy.from_mapping, `locked` kept.
+    """
     problems: dict[str, list[str]] = {}
     code = data.get("currency")
     currency = default_catalogue().currencies.get(code)
@@ -68,22 +75,30 @@ def terminal_from_mapping(data: dict) -> Terminal:
     for index, raw in enumerate(data.get("cassettes", [])):
         where = f"cassettes[{index}]"
         try:
-            denomination = minor_units(raw["denomination"], currency.exponent)
             cassettes.append(Cassette(
-                id=str(raw["id"]), currency=currency.code, denomination=denomination,
+                id=str(raw["id"]), currency=currency.code,
+                denomination=currency.note_of(raw["denomination"]),
                 count=int(raw["count"]), status=CassetteStatus(raw.get("status", "ok")),
-                capacity=raw.get("capacity"), low_threshold=int(raw.get("low_threshold", 0))))
-        except (KeyError, ValueError, TypeError) as error:
-            problems.setdefault(where, []).append(f"{type(error).__name__}: {error}")
-    if not cassettes:
+                capacity=raw.get("capacity"), low_threshold=int(raw.get("low_threshold", 0)),
+                locked=bool(raw.get("locked", False))))
+        except InvalidAmount as error:
+            problems.setdefault(f"{where}.denomination", []).append(error.message)
+        except KeyError as error:
+            problems.setdefault(where, []).append(f"{error.args[0]} is required")
+        except (ValueError, TypeError) as error:
+            problems.setdefault(where, []).append(str(error))
+    if not data.get("cassettes"):
         problems.setdefault("cassettes", []).append("at least one cassette is needed")
-    reserve = []
-    for face, notes in (data.get("policy", {}).get("reserve", {}) or {}).items():
-        reserve.append((minor_units(face, currency.exponent), int(notes)))
-    note_limit = data.get("note_limit", 40)
-    if not isinstance(note_limit, int) or note_limit < 1:
-        problems.setdefault("note_limit", []).append("must be a positive integer")
+    reserve: tuple[tuple[int, int], ...] = ()
+    try:
+        reserve = DispensingPolicy.from_mapping(data.get("policy") or {}, currency).reserve
+    except InvalidRequest as error:
+        for key, messages in error.errors.items():
+            problems.setdefault(f"policy.{key}", []).extend(messages)
+    note_limit = data.get("note_limit")
+    if type(note_limit) is not int or note_limit < 1:
+        problems.setdefault("note_limit", []).append("required: a positive whole number")
     if problems:
         raise InvalidRequest("the terminal is invalid", problems)
     return Terminal(str(data.get("id", "terminal")), str(data.get("name", "")), currency.code,
-                    note_limit, tuple(cassettes), tuple(sorted(reserve)))
+                    note_limit, tuple(cassettes), reserve)
