@@ -15,9 +15,6 @@ from kiosk_service.records import Role
 from kiosk_service.services.keys import authenticate
 from kiosk_service.web_deps import current_deps
 
-BEARER = {"bearer": []}
-
-
 #: The responses `requires` adds to every operation's OpenAPI entry (API_DESCRIPTION says more).
 ACCESS_RESPONSES = {
     401: "`unauthenticated`: no API key, or an unknown, revoked or expired one "

@@ -147,7 +147,7 @@ def _write_report(result: StudyResult, tree: dict, args: argparse.Namespace) -> 
         print(f"kiosk-sim traffic: no report ({error.name} is not installed); CSVs written",
               file=sys.stderr)
         return
-    path = write_report(result, tree, args.out, jobs=args.jobs)
+    path = write_report(result, tree, args.out)
     print(f"report: {path}")
 
 

@@ -20,13 +20,9 @@ NN5_CREDIT = ("Daily ATM withdrawal multipliers derived from the NN5 competition
               "2021), CC BY 4.0.")
 
 
-def write_report(result: StudyResult, tree: Mapping[str, Any], out: Path, *,
-                 jobs: int = 1) -> Path:
-    """Write report.md and its PNG plots into `out`; return the report's path.
-
-    `jobs` is accepted for symmetry with the study. Planning the load is `kiosk-sim plan`'s
-    (sim/traffic/planner.py).
-    """
+def write_report(result: StudyResult, tree: Mapping[str, Any], out: Path) -> Path:
+    """Write report.md and its PNG plots into `out`; return the report's path. (Planning the
+    load is `kiosk-sim plan`'s: sim/traffic/planner.py.)"""
     study, terminal = result.study, result.study.terminal
     out.mkdir(parents=True, exist_ok=True)
     operating = [summarise(r, terminal) for r in result.operating.values()]
