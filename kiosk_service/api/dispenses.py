@@ -103,7 +103,15 @@ class Dispenses(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description=(
         "`quote_is_preview`: the quote was a preview (`hold: false`) and held nothing; "
         "`quote_used`: it was dispensed already; `idempotency_key_reused`: the key came with "
-        "another body; `cassette_unavailable`, `invalid_state`: the device cannot pay it now."))
+        "another body; `cassette_unavailable`, `invalid_state`: the device cannot pay it now; "
+        "`terminal_busy`: another process drives the terminal's device (try again)."))
+    @blp.alt_response(404, schema=ErrorSchema, description=(
+        "`not_found`: the terminal has no quote `quote_id`."))
+    @blp.alt_response(410, schema=ErrorSchema, description=(
+        "`quote_expired`: the quote's hold ran out; ask for a new quote."))
+    @blp.alt_response(503, schema=ErrorSchema, description=(
+        "`device_error`: the dispenser cannot be opened or reached; nothing was dispensed "
+        "(`errors.device_code` is the driver's code)."))
     @blp.arguments(DispenseRequestSchema)
     @blp.response(201, DispenseSchema, headers={"Idempotent-Replayed": {
         "description": "true when this is the stored answer to an earlier request",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from copy import deepcopy
 from functools import wraps
@@ -43,7 +44,8 @@ def requires(*roles: Role) -> Callable:
     client's address or for the key id: 429 `too_many_requests`; wrong role, or a terminal the
     key does not cover (existing or not, so a terminal-bound key cannot probe which terminals
     exist): 403 `forbidden`. Runs before the body is validated, so an anonymous caller learns
-    nothing about the API. Documents 401, 403, 404 and 429 in the operation's OpenAPI entry.
+    nothing about the API. Documents in the operation's OpenAPI entry 401 and 429, and 403 and
+    404 where a request can get them (`reachable_statuses`).
     """
 
     def decorate(view: Callable) -> Callable:
@@ -63,13 +65,31 @@ def requires(*roles: Role) -> Callable:
 
         checked._apidoc = deepcopy(getattr(view, "_apidoc", {}))
         documented = checked._apidoc.setdefault("response", {}).setdefault("responses", {})
+        reachable = reachable_statuses(roles, set(inspect.signature(view).parameters))
         for status, description in ACCESS_RESPONSES.items():
+            if status not in reachable:
+                continue
             documented.setdefault(status, []).append(
                 {"description": description, "schema": ErrorSchema, "content_type": None}
                 | ({"headers": RETRY_AFTER} if status == 429 else {}))
         return checked
 
     return decorate
+
+
+def reachable_statuses(roles: tuple[Role, ...], parameters: set[str]) -> set[int]:
+    """Return the access statuses a request can get from an operation for `roles` whose URL
+    has `parameters`: 403 when some role may not call it or a terminal-bound role names a
+    terminal; 404 when a key covering every terminal (admin, staff) names one, or the URL names
+    a quote, dispense or cassette of it."""
+    statuses = {401, 429}
+    names_terminal = "tid" in parameters
+    if set(roles) != set(Role) or (names_terminal and {Role.KIOSK, Role.STAFF} & set(roles)):
+        statuses.add(403)
+    if names_terminal and ({Role.ADMIN, Role.STAFF} & set(roles)
+                           or parameters & {"qid", "did", "cid"}):
+        statuses.add(404)
+    return statuses
 
 
 def _bearer() -> str | None:
