@@ -1,7 +1,7 @@
 """Benchmark: the cash planner's targets (issue 17) on the typical Czech ATM, out of sample.
 
     python bench/planner.py                     # --jobs 2, the planner's default seeds
-    python bench/planner.py --trials 40 --seeds 1-4
+    python bench/planner.py --trials 40 --seeds 1-4 --confirm-seeds 5-16
 
 Prints, each on the test seeds (means, min-max over seeds):
 1. Cashmix with a planned load against bank_optimal with the file's load: visits, mean cash,
@@ -41,21 +41,26 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--seeds", default=None, help="train seeds (default: the planner's)")
+    parser.add_argument("--confirm-seeds", default=None,
+                        help="confirmation seeds (default: the planner's; 'none' for none)")
     parser.add_argument("--test-seeds", default="101-106")
     parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
-    from sim.traffic.plan_cli import DEFAULT_TRAIN, DEFAULT_TRIALS
+    from sim.traffic.plan_cli import DEFAULT_CONFIRM, DEFAULT_TRAIN, DEFAULT_TRIALS
 
     trials = args.trials or DEFAULT_TRIALS
     train, test = parse_seeds(args.seeds or DEFAULT_TRAIN), parse_seeds(args.test_seeds)
+    confirm_text = args.confirm_seeds or DEFAULT_CONFIRM
+    confirm = () if confirm_text == "none" else parse_seeds(confirm_text)
     terminal = read_terminal(args.terminal)
     parts = args.only or [1, 2, 3, 4]
-    print(f"{terminal.id}: train seeds {list(train)}, test seeds {list(test)}, {trials} "
-          f"candidates, --jobs {args.jobs}")
+    print(f"{terminal.id}: train seeds {list(train)}, confirmation seeds {list(confirm)}, "
+          f"test seeds {list(test)}, {trials} candidates, --jobs {args.jobs}")
     cashmix_run = None
     if 1 in parts or 4 in parts:
-        cashmix_run = run = _plan(terminal, [], "cashmix", train, test, trials, args.jobs)
+        cashmix_run = run = _plan(terminal, [], "cashmix", (train, confirm), test, trials,
+                                  args.jobs)
     if 1 in parts:
         base, planned = run.baseline, run.planned
         print("\n1. Cashmix planned vs bank_optimal on the file's load")
@@ -74,7 +79,7 @@ def main() -> None:
         _check(f"planner under {SECONDS_TARGET} s with --jobs {args.jobs}",
                run.seconds < SECONDS_TARGET, f"{run.seconds:.1f} s wall")
     if 2 in parts:
-        run = _plan(terminal, [], "bank_optimal", train, test, trials, args.jobs)
+        run = _plan(terminal, [], "bank_optimal", (train, confirm), test, trials, args.jobs)
         base, planned = run.baseline, run.planned
         print("\n2. bank_optimal planned vs bank_optimal on the file's load")
         _rows(run)
@@ -84,7 +89,7 @@ def main() -> None:
                f"{saving:.1%} less ({_k(planned.mean_cash)} vs {_k(base.mean_cash)}), visits "
                f"{planned.visits:.2f} vs {base.visits:.2f}, refusals {planned.refused:.2%} "
                f"vs {base.refused:.2%}")
-        run = _plan(terminal, [], "bank_optimal", train, test, trials, args.jobs,
+        run = _plan(terminal, [], "bank_optimal", (train, confirm), test, trials, args.jobs,
                     Goal.FEWEST_VISITS)
         base, planned = run.baseline, run.planned
         print("   or fewest visits at no more mean cash:")
@@ -96,7 +101,7 @@ def main() -> None:
                f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)}, refusals "
                f"{planned.refused:.2%} vs {base.refused:.2%}")
     if 3 in parts:
-        run = _plan(terminal, SMALL_30, "cashmix", train, test, trials, args.jobs)
+        run = _plan(terminal, SMALL_30, "cashmix", (train, confirm), test, trials, args.jobs)
         base, planned = run.baseline, run.planned
         print("\n3. 30 % ask for small notes: Cashmix planned vs bank_optimal on the file's load")
         _rows(run)
@@ -128,15 +133,16 @@ def _trade(terminal, run: PlanRun, test, jobs) -> None:
                   f"{_k(traded.mean_cash - plain.mean_cash)}")
 
 
-def _plan(terminal, overrides, policy, train, test, trials, jobs,
+def _plan(terminal, overrides, policy, seeds, test, trials, jobs,
           goal: Goal = Goal.LEAST_CASH) -> PlanRun:
+    train, confirm = seeds
     tree = load_tree(overrides=overrides)
     setting = Setting(build_profile(tree, terminal.currency), 30,
                       Replenishment.from_mapping(tree["replenishment"]))
     began = time.perf_counter()
     with Evaluator(setting, jobs=jobs) as evaluator:
         run = run_plan(terminal, evaluator, policy, goal, train_seeds=train,
-                       test_seeds=test, trials=trials)
+                       confirm_seeds=confirm, test_seeds=test, trials=trials)
     seconds = time.perf_counter() - began
     return PlanRun(run.terminal, run.plan, run.test_seeds, run.baseline, run.default,
                    run.planned, seconds)

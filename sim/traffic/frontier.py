@@ -39,7 +39,8 @@ class FrontierPoint:
 
 def frontier(terminal: Terminal, evaluator: Evaluator, policies: Sequence[str],
              visit_levels: Sequence[float], *, train_seeds: Sequence[int],
-             test_seeds: Sequence[int], trials: int, seed: int = 0,
+             test_seeds: Sequence[int], confirm_seeds: Sequence[int] = (), trials: int,
+             seed: int = 0,
              max_refused: float | None = None,
              progress: Callable[[str], None] | None = None) -> list[FrontierPoint]:
     """Return the frontier's points for each policy (default and planned series).
@@ -58,7 +59,8 @@ def frontier(terminal: Terminal, evaluator: Evaluator, policies: Sequence[str],
                 progress(f"{policy}: plan for <= {level:g} visits a month")
             plan = plan_load(terminal, evaluator, policy, Goal.LEAST_CASH,
                              train_seeds=train_seeds, trials=trials, seed=seed,
-                             max_visits=level, max_refused=max_refused)
+                             max_visits=level, max_refused=max_refused,
+                             confirm_seeds=confirm_seeds)
             planned.append((level, plan.chosen.candidate))
         scores = evaluator.score_many(terminal, policy, [c for _, c in planned], test_seeds)
         points += [FrontierPoint(policy, "planned", f"<= {level:g} visits", c, s)

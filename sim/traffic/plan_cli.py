@@ -31,7 +31,7 @@ from sim.traffic.study import study_reserve
 from sim.traffic.terminal import read_terminal
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-DEFAULT_TRAIN, DEFAULT_TEST = "1-3", "101-106"
+DEFAULT_TRAIN, DEFAULT_CONFIRM, DEFAULT_TEST = "1-3", "4-15", "101-106"
 DEFAULT_TRIALS = 24
 
 
@@ -58,6 +58,9 @@ def add_plan_command(subparsers) -> None:
                       help="dispensing policy to plan for (default cashmix)")
     plan.add_argument("--seeds", default=DEFAULT_TRAIN,
                       help=f"train seeds, e.g. 1-3 or 1,4,9 (default {DEFAULT_TRAIN})")
+    plan.add_argument("--confirm-seeds", default=DEFAULT_CONFIRM,
+                      help="seeds the search's best candidates are scored on again before the "
+                           f"choice (default {DEFAULT_CONFIRM}; 'none' for none)")
     plan.add_argument("--test-seeds", default=DEFAULT_TEST,
                       help=f"fresh seeds the plan is judged on (default {DEFAULT_TEST})")
     plan.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
@@ -84,13 +87,16 @@ def run_plan_command(args: argparse.Namespace) -> int:
         terminal = read_terminal(args.terminal)
         profile = build_profile(tree, terminal.currency)
         train, test = parse_seeds(args.seeds), parse_seeds(args.test_seeds)
+        confirm = () if args.confirm_seeds == "none" else parse_seeds(args.confirm_seeds)
         levels = [float(v) for v in args.frontier.split(",") if v.strip()]
         max_cash = None
         if args.max_cash is not None:
             exponent = default_catalogue().currency(terminal.currency).exponent
             max_cash = minor_units(str(args.max_cash).removesuffix(".0"), exponent)
-        if args.days < 1 or args.trials < 1 or set(train) & set(test):
-            raise ValueError("days and trials must be >= 1, and the test seeds fresh")
+        if args.days < 1 or args.trials < 1 or (set(train) | set(confirm)) & set(test) or (
+                set(train) & set(confirm)):
+            raise ValueError("days and trials must be >= 1, the confirmation seeds new and the "
+                             "test seeds fresh")
     except (CashmixError, OSError, KeyError, ValueError) as error:
         message = getattr(error, "message", None) or str(error)
         print(f"kiosk-sim plan: {message}", file=sys.stderr)
@@ -105,14 +111,15 @@ def run_plan_command(args: argparse.Namespace) -> int:
         run = run_plan(terminal, evaluator, args.policy, Goal(args.target), train_seeds=train,
                        test_seeds=test, trials=args.trials, seed=args.sampler_seed,
                        max_visits=args.max_visits, max_cash=max_cash,
-                       max_refused=args.max_refusal_rate,
+                       max_refused=args.max_refusal_rate, confirm_seeds=confirm,
                        progress=bar.step(f"{terminal.id}: {args.policy}"))
         run = replace(run, seconds=time.perf_counter() - began)
         points = []
         if levels:
             policies = list(dict.fromkeys(("bank_optimal", args.policy)))
             points = frontier(terminal, evaluator, policies, levels, train_seeds=train,
-                              test_seeds=test, trials=args.trials, seed=args.sampler_seed,
+                              confirm_seeds=confirm, test_seeds=test, trials=args.trials,
+                              seed=args.sampler_seed,
                               progress=bar.say)
     try:
         paths = write_plan(run, source, args.out, frontier=points, plots=not args.no_plots)

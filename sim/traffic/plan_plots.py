@@ -31,10 +31,10 @@ def search(plan: Plan, path: Path, title: str, scale: int = THOUSANDS) -> Path:
     start = plan.trials[0].score
     axis.scatter([start.visits], [start.mean_cash / scale], marker="s", s=50, color="#f59f00",
                  label="analytic start")
-    chosen = plan.chosen.score
+    chosen = _on(plan.chosen.score, plan.train_seeds)
     axis.scatter([chosen.visits], [chosen.mean_cash / scale], marker="*", s=160, color="#2b8a3e",
                  label="chosen")
-    base = plan.baseline_train
+    base = _on(plan.baseline_train, plan.train_seeds)
     axis.scatter([base.visits], [base.mean_cash / scale], marker="X", s=70, color="#c92a2a",
                  label="bank_optimal, file's load")
     axis.set_xlabel("visits a month (train seeds, in sample)")
@@ -46,6 +46,11 @@ def search(plan: Plan, path: Path, title: str, scale: int = THOUSANDS) -> Path:
     figure.savefig(path, dpi=DPI)
     plt.close(figure)
     return path
+
+
+def _on(score: Score, seeds: tuple[int, ...]) -> Score:
+    """Return the score on `seeds` alone (the search's, when confirmation seeds were added)."""
+    return Score(tuple(s for s in score.seeds if s.seed in seeds))
 
 
 def comparison(scores: Mapping[str, Score], path: Path, title: str,

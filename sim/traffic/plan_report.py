@@ -61,12 +61,15 @@ def report_text(run: PlanRun, frontier: Sequence[FrontierPoint] = (),
     lines = [f"# Cash plan: {terminal.name or terminal.id}", "",
              f"Policy `{plan.policy}`, goal **{target.goal}**: {_target_text(run)}. "
              f"{len(plan.trials)} candidates searched (Optuna TPE, seeded) on train seeds "
-             f"{_seeds(plan.train_seeds)}; the chosen one judged on fresh test seeds "
-             f"{_seeds(run.test_seeds)}." + (f" Took {run.seconds:.0f} s." if run.seconds else ""),
-             ""]
+             f"{_seeds(plan.train_seeds)}; " + _confirm_text(plan) + "the chosen one judged "
+             f"on fresh test seeds {_seeds(run.test_seeds)}."
+             + (f" Took {run.seconds:.0f} s." if run.seconds else ""), ""]
     if not plan.any_feasible:
         lines += ["**No candidate met the target on the train seeds**; the one closest to it "
                   "is shown.", ""]
+    elif not plan.chosen.feasible:
+        lines += ["**No finalist met the target on the train and confirmation seeds together**; "
+                  "the one closest to it is shown.", ""]
     lines += ["## Load", "", _load_table(run), "",
               "## Out of sample (test seeds)", "",
               "Means over the test seeds, min-max in brackets.", "", _score_table(run), ""]
@@ -78,7 +81,8 @@ def report_text(run: PlanRun, frontier: Sequence[FrontierPoint] = (),
               "stocked (a load can fix it). *Whatever the stock*: it does not meet it even then "
               "(the terminal's denominations or note limit, or a policy that ignores wishes).",
               "", _failure_table(run), "",
-              "## In sample (train seeds)", "",
+              "## In sample (" + ("train and confirmation seeds" if plan.confirm_seeds
+                                  else "train seeds") + ")", "",
               "These figures were seen by the search: they are not a fair estimate.", "",
               _train_table(run), ""]
     if "search.png" in images:
@@ -101,6 +105,14 @@ def frontier_table(points: Sequence[FrontierPoint], currency: str) -> str:
     return "\n".join(lines)
 
 
+def _confirm_text(plan) -> str:
+    if not plan.confirm_seeds:
+        return ""
+    return (f"the analytic start and {len(plan.confirmed) - 1} other finalists scored again, "
+            f"with the baseline, on confirmation seeds {_seeds(plan.confirm_seeds)} and chosen "
+            f"on all {len(plan.in_sample_seeds)}; ")
+
+
 def _target_text(run: PlanRun) -> str:
     target, currency = run.plan.target, run.terminal.currency
     base = run.plan.baseline_train
@@ -110,7 +122,8 @@ def _target_text(run: PlanRun) -> str:
     else:
         parts.append(f"fewest visits at <= {_money(round(target.max_cash), currency)} mean cash")
     parts.append(f"refusals <= {target.max_refused:.2%}")
-    return (", ".join(parts) + f" ({run.plan.baseline_policy} on the file's load, train seeds: "
+    seeds = "train and confirmation seeds" if run.plan.confirm_seeds else "train seeds"
+    return (", ".join(parts) + f" ({run.plan.baseline_policy} on the file's load, {seeds}: "
             f"{base.visits:.2f} visits, {_money(round(base.mean_cash), currency)}, "
             f"{base.refused:.2%} refused)")
 
@@ -172,8 +185,12 @@ def _failure_table(run: PlanRun) -> str:
 
 def _train_table(run: PlanRun) -> str:
     currency = run.terminal.currency
-    rows = {f"{run.plan.baseline_policy}, file's load": run.plan.baseline_train,
-            "analytic start": run.plan.trials[0].score, "chosen": run.plan.chosen.score}
+    plan = run.plan
+    start = next((t.score for t in plan.confirmed if t.number == 0), None)
+    rows = {f"{plan.baseline_policy}, file's load": plan.baseline_train,
+            "analytic start" if start or not plan.confirm_seeds
+            else "analytic start (train seeds only)": start or plan.trials[0].score,
+            "chosen": plan.chosen.score}
     lines = ["| candidate | visits/month | mean cash | refused | wish met |",
              "|---|---|---|---|---|"]
     for label, s in rows.items():
@@ -190,7 +207,8 @@ def plan_json(run: PlanRun, frontier: Sequence[FrontierPoint] = ()) -> dict[str,
         "target": {"goal": str(plan.target.goal), "max_visits": plan.target.max_visits,
                    "max_cash_minor": plan.target.max_cash,
                    "max_refused": plan.target.max_refused},
-        "train_seeds": list(plan.train_seeds), "test_seeds": list(run.test_seeds),
+        "train_seeds": list(plan.train_seeds), "confirm_seeds": list(plan.confirm_seeds),
+        "test_seeds": list(run.test_seeds),
         "seconds": round(run.seconds, 1),
         "load": {"file": _candidate_json(Candidate.of(run.terminal)),
                  "start": _candidate_json(plan.start),
@@ -200,7 +218,10 @@ def plan_json(run: PlanRun, frontier: Sequence[FrontierPoint] = ()) -> dict[str,
                       "chosen": _score_json(plan.chosen.score),
                       "trials": [{"number": t.number, "feasible": t.feasible,
                                   **_candidate_json(t.candidate), **_score_json(t.score)}
-                                 for t in plan.trials]},
+                                 for t in plan.trials],
+                      "confirmed": [{"number": t.number, "feasible": t.feasible,
+                                     **_candidate_json(t.candidate), **_score_json(t.score)}
+                                    for t in plan.confirmed]},
         "out_of_sample": {"baseline": _score_json(run.baseline),
                           "default": _score_json(run.default),
                           "planned": _score_json(run.planned)},

@@ -1,7 +1,7 @@
 """One planner run for a terminal: search on the train seeds, then judge on fresh test seeds.
 
-Every figure of a `PlanRun` except `plan.trials`, `plan.baseline_train` and `plan.chosen` is
-measured on the test seeds, which the search never saw.
+Every figure of a `PlanRun` except `plan.trials`, `plan.confirmed`, `plan.baseline_train` and
+`plan.chosen` is measured on the test seeds, which neither the search nor the confirmation saw.
 """
 
 from __future__ import annotations
@@ -33,15 +33,16 @@ def run_plan(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, 
              train_seeds: Sequence[int], test_seeds: Sequence[int], trials: int, seed: int = 0,
              max_visits: float | None = None, max_cash: float | None = None,
              max_refused: float | None = None, baseline_policy: str = BASELINE_POLICY,
+             confirm_seeds: Sequence[int] = (),
              progress: Callable[[int, int], None] | None = None) -> PlanRun:
     """Return the plan for `terminal` and its figures on `test_seeds` (see plan_load)."""
-    overlap = set(train_seeds) & set(test_seeds)
+    overlap = (set(train_seeds) | set(confirm_seeds)) & set(test_seeds)
     if overlap:
         raise ValueError(f"test seeds must be fresh; also in train: {sorted(overlap)}")
     plan = plan_load(terminal, evaluator, policy, goal, train_seeds=train_seeds, trials=trials,
                      seed=seed, max_visits=max_visits, max_cash=max_cash,
                      max_refused=max_refused, baseline_policy=baseline_policy,
-                     progress=progress)
+                     confirm_seeds=confirm_seeds, progress=progress)
     tests = tuple(test_seeds)
     default = Candidate.of(terminal)
     baseline, same_load, planned = evaluator.score_many(

@@ -1,10 +1,10 @@
 """The cash planner: the load and low thresholds per cassette that meet a target at least cost.
 
-Method, in three steps:
+Method, in four steps:
 
 1. **Target.** Least mean cash held for at most N visits a month, or fewest visits for at most
    C mean cash, with a refusal rate no higher than R. Without options: what bank_optimal does
-   on the file's own load (its visits and refusals on the train seeds), at less cash.
+   on the file's own load (its visits and refusals), at less cash.
 2. **Analytic start.** The policy serves the train streams from an ample stock with no visits;
    from the hourly levels comes each denomination's use over any window. The visit interval
    follows from the target; each cassette gets its use over the interval less the lead time
@@ -13,10 +13,18 @@ Method, in three steps:
    the lead time at a high quantile.
 3. **Search.** Optuna's TPE sampler (fixed seed, constraints on visits and refusals) over the
    whole-note load and threshold of every cassette around the start and the file's own load
-   (tried first: the start scaled up and down, the file's load, and the file's load scaled to
-   the target's visits), within capacity; each
-   candidate is simulated in operation on the train seeds. The best feasible candidate is then
-   judged on fresh test seeds: only those figures are out of sample.
+   (tried first: the start scaled up and down, the file's load, the file's load scaled to the
+   target's visits, and the start with the smaller notes' thresholds as in the file, so the
+   large notes call the visits), within capacity; each candidate is simulated in operation on
+   the train seeds.
+4. **Confirmation.** The analytic start and a few feasible candidates of the search, spread
+   from the cheapest to the dearest, are scored again on more seeds (the confirmation seeds),
+   and so is the baseline: every candidate and the baseline see the same demand (common
+   random numbers), so their per-seed differences are paired. The target is resolved again on
+   all these seeds; when its refusal limit is the baseline's, a finalist must stay under it by
+   a margin (`REFUSAL_MARGIN_Z` standard errors of the paired difference). The cheapest
+   finalist meeting it is chosen, then judged on fresh test seeds: only those figures are out
+   of sample.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from statistics import fmean, stdev
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score
 from sim.traffic.metrics import DAYS_PER_MONTH
@@ -47,6 +56,11 @@ THRESHOLD_QUANTILE = (0.9, 0.5)
 LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
 #: The start scaled by these factors is also tried first (the cash-for-visits direction).
 START_SCALES = (1.0, 0.9, 1.1)
+#: Candidates of the search scored again on the confirmation seeds.
+FINALISTS = 6
+#: Standard errors of the paired per-seed refusal difference kept as a margin below the
+#: baseline's refusals (when the limit is the baseline's): one-sided, about 84 % confidence.
+REFUSAL_MARGIN_Z = 1.0
 
 
 class Goal(StrEnum):
@@ -58,22 +72,40 @@ class Goal(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """The goal and its limits: visits a month, mean cash (minor units), refused share."""
+    """The goal and its limits: visits a month, mean cash (minor units), refused share.
+
+    `paired_refused` (seed -> the baseline's refused share) is set when the refusal limit is
+    the baseline's: a candidate must then also refuse no more than the baseline with some
+    confidence. On each seed both saw the same demand, so the per-seed differences are paired;
+    their mean plus `margin_z` standard errors must be <= 0. Without a margin the least-cash
+    search settles on the edge of the limit, where half the out-of-sample months fall over it,
+    and a load that refuses a steady share in quiet months passes on the strength of a few
+    busy months in which the baseline refuses more.
+    """
 
     goal: Goal
     max_visits: float | None = None
     max_cash: float | None = None
     max_refused: float | None = None
+    paired_refused: tuple[tuple[int, float], ...] = ()
+    margin_z: float = 0.0
 
-    def violations(self, score: Score) -> tuple[float, float]:
-        """Return the constraint values (<= 0 when met): the goal's other limit, refusals."""
+    def violations(self, score: Score) -> tuple[float, float, float]:
+        """Return the constraint values (<= 0 when met): the goal's other limit, refusals, and
+        the upper confidence bound of the per-seed refusal difference to the baseline (0 when
+        not paired)."""
         if self.goal == Goal.LEAST_CASH:
             first = score.visits - self.max_visits if self.max_visits is not None else 0.0
         else:
             first = ((score.mean_cash - self.max_cash) / max(self.max_cash, 1)
                      if self.max_cash is not None else 0.0)
         refused = score.refused - self.max_refused if self.max_refused is not None else 0.0
-        return first, refused
+        baseline = dict(self.paired_refused)
+        differences = [s.refused - baseline[s.seed] for s in score.seeds if s.seed in baseline]
+        if len(differences) < 2:
+            return first, refused, sum(differences)
+        error = stdev(differences) / math.sqrt(len(differences))
+        return first, refused, fmean(differences) + self.margin_z * error
 
     def feasible(self, score: Score) -> bool:
         """Return True when the score meets every limit."""
@@ -100,7 +132,11 @@ class Trial:
 class Plan:
     """The planner's answer: the resolved target, the baseline it came from (bank_optimal, or
     another policy, on the file's load, train seeds), the analytic start, every trial, the
-    chosen candidate and its train score (in sample)."""
+    chosen candidate and its train score (in sample).
+
+    With confirmation seeds, `confirmed` holds the finalists scored on the train and the
+    confirmation seeds together, `chosen` is one of them, and `target` and `baseline_train`
+    are on those seeds too (`trials` keep their search scores, on the train seeds alone)."""
 
     policy: str
     target: Target
@@ -110,6 +146,14 @@ class Plan:
     chosen: Trial
     train_seeds: tuple[int, ...]
     baseline_policy: str = BASELINE_POLICY
+    confirm_seeds: tuple[int, ...] = ()
+    confirmed: tuple[Trial, ...] = ()
+
+    @property
+    def in_sample_seeds(self) -> tuple[int, ...]:
+        """Return every seed the chosen candidate was scored on (the search's and the
+        confirmation's)."""
+        return self.train_seeds + self.confirm_seeds
 
     @property
     def any_feasible(self) -> bool:
@@ -118,22 +162,26 @@ class Plan:
 
 
 def resolve_target(goal: Goal, baseline: Score, *, max_visits: float | None = None,
-                   max_cash: float | None = None,
-                   max_refused: float | None = None) -> Target:
-    """Return the target with every limit not given taken from the baseline's figures."""
+                   max_cash: float | None = None, max_refused: float | None = None,
+                   margin_z: float = 0.0) -> Target:
+    """Return the target with every limit not given taken from the baseline's figures (the
+    refusal limit then paired with the baseline seed by seed, `margin_z` standard errors)."""
+    paired = ()
     if max_refused is None:
         max_refused = baseline.refused
+        paired = tuple((s.seed, s.refused) for s in baseline.seeds)
     if goal == Goal.LEAST_CASH:
         return Target(goal, max_visits=baseline.visits if max_visits is None else max_visits,
-                      max_refused=max_refused)
+                      max_refused=max_refused, paired_refused=paired, margin_z=margin_z)
     return Target(goal, max_cash=baseline.mean_cash if max_cash is None else max_cash,
-                  max_refused=max_refused)
+                  max_refused=max_refused, paired_refused=paired, margin_z=margin_z)
 
 
 def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, *,
               train_seeds: Sequence[int], trials: int = 30, seed: int = 0,
               max_visits: float | None = None, max_cash: float | None = None,
               max_refused: float | None = None, baseline_policy: str = BASELINE_POLICY,
+              confirm_seeds: Sequence[int] = (), finalists: int = FINALISTS,
               progress: Callable[[int, int], None] | None = None) -> Plan:
     """Return the planned load for `terminal` under `policy` (see the module's method).
 
@@ -141,6 +189,8 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     seeds the sampler, so the same call gives the same plan. `progress(done, total)` is called
     after each batch. Limits are in visits a month, minor units and shares of withdrawals;
     those not given come from `baseline_policy` on the file's load (bank_optimal by default).
+    With `confirm_seeds`, the `finalists` best candidates are scored on them too and the
+    choice is made on all the seeds (step 4 of the module's method).
     """
     import optuna
 
@@ -153,6 +203,7 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     anchors = [start, Candidate.of(terminal)]
     if target.max_visits and baseline.visits and target.max_visits != baseline.visits:
         anchors.append(proportional(terminal, baseline.visits / target.max_visits))
+    anchors.append(large_notes_call(terminal, start))
     space = search_space(terminal, anchors)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
@@ -179,8 +230,26 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
                 done.append(Trial(asked.number, candidate, score, target.feasible(score)))
             if progress is not None:
                 progress(len(done), trials)
-    return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds,
-                baseline_policy)
+    confirm = tuple(confirm_seeds)
+    if not confirm:
+        return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds,
+                    baseline_policy)
+    overlap = set(confirm) & set(seeds)
+    if overlap:
+        raise ValueError(f"confirmation seeds must be new; also in train: {sorted(overlap)}")
+    best = _finalists(done, target, finalists)
+    extra = evaluator.score_many(terminal, baseline_policy, [Candidate.of(terminal)], confirm)
+    pooled_baseline = Score(baseline.seeds + extra[0].seeds)
+    pooled_target = resolve_target(goal, pooled_baseline, max_visits=max_visits,
+                                   max_cash=max_cash, max_refused=max_refused,
+                                   margin_z=REFUSAL_MARGIN_Z)
+    scores = evaluator.score_many(terminal, policy, [t.candidate for t in best], confirm)
+    confirmed = tuple(
+        Trial(t.number, t.candidate, pooled, pooled_target.feasible(pooled))
+        for t, more in zip(best, scores, strict=True)
+        for pooled in [Score(t.score.seeds + more.seeds)])
+    return Plan(policy, pooled_target, pooled_baseline, start, tuple(done),
+                choose(confirmed, pooled_target), seeds, baseline_policy, confirm, confirmed)
 
 
 def choose(trials: Sequence[Trial], target: Target) -> Trial:
@@ -188,8 +257,28 @@ def choose(trials: Sequence[Trial], target: Target) -> Trial:
     feasible = [t for t in trials if t.feasible]
     if feasible:
         return min(feasible, key=lambda t: (target.objective(t.score), t.number))
-    return min(trials, key=lambda t: (sum(max(0.0, v) for v in target.violations(t.score)),
-                                      t.number))
+    return min(trials, key=lambda t: (_shortfall(t, target), t.number))
+
+
+def _finalists(trials: Sequence[Trial], target: Target, count: int) -> list[Trial]:
+    """Return `count` trials to confirm: the analytic start (the first trial), then the
+    feasible ones spread evenly from the best objective to the worst (the cheapest sit on the
+    edge of the limits, where the confirmation margin often rejects them), topped up with
+    those closest to feasible."""
+    start, rest = trials[0], trials[1:]
+    ranked = sorted(rest, key=lambda t: (_shortfall(t, target), target.objective(t.score),
+                                         t.number))
+    feasible = [t for t in ranked if t.feasible]
+    count = max(0, count - 1)
+    if len(feasible) <= count:
+        return [start, *ranked[:count]]
+    return [start, *(feasible[round(i * (len(feasible) - 1) / max(count - 1, 1))]
+                     for i in range(count))]
+
+
+def _shortfall(trial: Trial, target: Target) -> float:
+    """Return how far the trial misses the target's limits (0 when it meets them all)."""
+    return 0.0 if trial.feasible else sum(max(0.0, v) for v in target.violations(trial.score))
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +386,16 @@ def proportional(terminal: Terminal, factor: float) -> Candidate:
         notes = max(c.low_threshold + 1, round(c.count * factor))
         load.append((c.id, min(notes, c.capacity) if c.capacity else notes))
     return Candidate(tuple(load), tuple((c.id, c.low_threshold) for c in terminal.cassettes))
+
+
+def large_notes_call(terminal: Terminal, start: Candidate) -> Candidate:
+    """Return the start with the thresholds of the smaller half of the notes as in the file
+    (capped below the load), so the large notes, which hold the cash, call the visits."""
+    small = set(sorted(terminal.denominations)[:len(terminal.denominations) // 2])
+    load = dict(start.load)
+    return Candidate(start.load, tuple(
+        (c.id, min(c.low_threshold, load[c.id] - 1) if c.denomination in small
+         else dict(start.thresholds)[c.id]) for c in terminal.cassettes))
 
 
 def scaled(candidate: Candidate, factor: float, space: dict[str, Bounds]) -> Candidate:

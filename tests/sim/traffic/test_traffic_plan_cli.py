@@ -7,7 +7,8 @@ from pathlib import Path
 from sim.cli import main
 
 TYPICAL = Path(__file__).resolve().parents[3] / "config" / "demand" / "typical-czk-atm.toml"
-SMALL = ["--days", "2", "--trials", "2", "--seeds", "1", "--test-seeds", "2", "--quiet",
+SMALL = ["--days", "2", "--trials", "2", "--seeds", "1", "--confirm-seeds", "3",
+         "--test-seeds", "2", "--quiet",
          "--set", "volume.per_day=30", "--set", "replenishment.every_days=1"]
 
 
@@ -17,9 +18,11 @@ def test_plan_writes_the_planned_file_report_and_plots(tmp_path, capsys):
     data = json.loads((tmp_path / "plan.json").read_text())
     assert {c["id"]: c["count"] for c in planned["cassettes"]} == data["load"]["planned"]["counts"]
     assert data["train_seeds"] == [1] and data["test_seeds"] == [2]
+    assert data["confirm_seeds"] == [3]
+    assert {s["seed"] for s in data["in_sample"]["chosen"]["per_seed"]} == {1, 3}
     assert [s["seed"] for s in data["out_of_sample"]["planned"]["per_seed"]] == [2]
     text = (tmp_path / "report.md").read_text()
-    for section in ("## Out of sample (test seeds)", "## In sample (train seeds)",
+    for section in ("## Out of sample (test seeds)", "## In sample (train and confirmation seeds)",
                     "## Why wishes were not met"):
         assert section in text
     for image in ("search.png", "planned-vs-default.png"):

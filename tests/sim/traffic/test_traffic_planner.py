@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from sim.traffic.evaluation import Candidate, Evaluator, Setting
+from sim.traffic.evaluation import Candidate, Evaluator, Score, SeedFigures, Setting
 from sim.traffic.plan_run import parse_seeds, run_plan
-from sim.traffic.planner import Goal, plan_load
+from sim.traffic.planner import REFUSAL_MARGIN_Z, Goal, plan_load, resolve_target
 from sim.traffic.profile import build_profile, load_tree
 from sim.traffic.replenishment import Replenishment
 
@@ -103,3 +103,45 @@ def test_seed_lists(text, seeds):
 def test_bad_seed_lists(text):
     with pytest.raises(ValueError):
         parse_seeds(text)
+
+
+def test_finalists_are_confirmed_on_more_seeds_with_the_baseline(typical, setting):
+    with Evaluator(setting) as evaluator:
+        plan = plan_load(typical, evaluator, "bank_optimal", Goal.LEAST_CASH, train_seeds=(1, 2),
+                         trials=5, confirm_seeds=(3, 4), finalists=2)
+    assert plan.in_sample_seeds == (1, 2, 3, 4)
+    assert len(plan.confirmed) == 2 and plan.chosen in plan.confirmed
+    for trial in plan.confirmed:
+        assert [s.seed for s in trial.score.seeds] == [1, 2, 3, 4]
+        assert trial.feasible == plan.target.feasible(trial.score)
+    assert [s.seed for s in plan.baseline_train.seeds] == [1, 2, 3, 4]
+    assert plan.target.max_refused == plan.baseline_train.refused
+    assert {s.seed for t in plan.trials for s in t.score.seeds} == {1, 2}
+
+
+def test_confirmation_seeds_are_new_and_never_test_seeds(typical, setting):
+    with Evaluator(setting) as evaluator:
+        with pytest.raises(ValueError):
+            plan_load(typical, evaluator, "bank_optimal", Goal.LEAST_CASH, train_seeds=(1, 2),
+                      trials=2, confirm_seeds=(2, 3))
+        with pytest.raises(ValueError):
+            run_plan(typical, evaluator, "bank_optimal", Goal.LEAST_CASH, train_seeds=(1,),
+                     confirm_seeds=(2,), test_seeds=(2, 3), trials=2)
+
+
+def _score(refused):
+    return Score(tuple(SeedFigures(seed, 9.0, 80_000_000, r, 0.9)
+                       for seed, r in enumerate(refused, start=1)))
+
+
+@pytest.mark.parametrize(("candidate", "feasible"), [
+    ((0.020, 0.004, 0.004), True),     # fewer on every seed
+    ((0.003, 0.012, 0.012), False),    # fewer on average, thanks to one busy seed only
+    ((0.040, 0.001, 0.001), False),    # fewer on most seeds, more on average
+])
+def test_the_baselines_refusal_limit_holds_with_a_margin_seed_by_seed(candidate, feasible):
+    baseline = _score((0.030, 0.005, 0.005))
+    target = resolve_target(Goal.LEAST_CASH, baseline, margin_z=REFUSAL_MARGIN_Z)
+    assert target.feasible(_score(candidate)) == feasible
+    given = resolve_target(Goal.LEAST_CASH, baseline, max_refused=0.02)
+    assert given.paired_refused == ()
