@@ -35,6 +35,7 @@ from kiosk_service.formatting import format_money
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
+from kiosk_service.services.audit import audit_terminal
 from kiosk_service.services.cassettes import change_cassette
 from kiosk_service.services.keys import authenticate
 from kiosk_service.web_deps import current_deps
@@ -116,7 +117,10 @@ def terminals():
 def overview(tid: str):
     deps = current_deps()
     found = staff.overview(tid, uow=deps.unit_of_work(), clock=deps.clock)
-    return render_template("console/overview.html", overview=found, t=found.terminal)
+    # The ledger check of this one terminal: its journal, dispenses and one device status.
+    ledger = audit_terminal(tid, uow=deps.unit_of_work(), clock=deps.clock, devices=deps.devices)
+    return render_template("console/overview.html", overview=found, t=found.terminal,
+                           ledger=ledger)
 
 
 @blp.route("/terminals/<tid>/replenish", methods=["GET", "POST"])
