@@ -183,3 +183,15 @@ def journal_filters(args: Mapping[str, str]) -> Form:
         form.values[name] = None if day is None else datetime.combine(day, moment, tzinfo=UTC)
     form.values["page"] = form.whole("page", minimum=1, required=False) or 1
     return form
+
+
+def fleet_filters(args: Mapping[str, str], sorts: tuple[str, ...]) -> Form:
+    """Read the fleet page's filters: region (blank: all), sort (one of `sorts`), page."""
+    form = Form({k: args.get(k, "").strip() for k in ("region", "sort", "page")})
+    form.values["region"] = form.raw["region"][:64] or None
+    form.values["sort"] = form.raw["sort"] or sorts[0]
+    if form.values["sort"] not in sorts:
+        form.problem("sort", "choose one of the orders listed")
+        form.values["sort"] = sorts[0]
+    form.values["page"] = form.whole("page", minimum=1, maximum=1_000_000, required=False) or 1
+    return form

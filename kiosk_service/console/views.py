@@ -1,4 +1,5 @@
-"""Console pages: sign-in, terminals, overview, replenish, cassette changes, journal, policy.
+"""Console pages: sign-in, the fleet, overview (with the ledger check), replenish, cassette
+changes, journal, policy.
 
 Views stay thin: read the form, call one staff use case, render. Every POST carries the
 session's CSRF token; a form with problems is shown again with each problem by its field.
@@ -37,6 +38,7 @@ from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
 from kiosk_service.services.audit import audit_terminal
 from kiosk_service.services.cassettes import change_cassette
+from kiosk_service.services.fleet import FleetSort, fleet_page
 from kiosk_service.services.keys import authenticate
 from kiosk_service.web_deps import current_deps
 
@@ -46,6 +48,11 @@ blp.before_request(check_csrf)
 
 #: Journal entries per page, newest first.
 JOURNAL_PAGE_SIZE = 50
+#: Terminals per fleet page.
+FLEET_PAGE_SIZE = 50
+#: The fleet page's orders, as offered (the first is the default).
+FLEET_SORTS = {FleetSort.ID: "id", FleetSort.REGION: "region",
+               FleetSort.FILL: "lowest fill", FleetSort.EMPTY: "soonest empty"}
 
 
 @blp.app_template_global()
@@ -109,7 +116,20 @@ def terminals():
     ids = staff.visible_terminals(g.console_key, uow=current_deps().unit_of_work())
     if len(ids) == 1:
         return redirect(url_for("console.overview", tid=ids[0]))
-    return render_template("console/terminals.html", ids=ids)
+    return redirect(url_for("console.fleet"))
+
+
+@blp.get("/terminals")
+@signed_in
+def fleet():
+    deps = current_deps()
+    filters = forms.fleet_filters(request.args, tuple(str(s) for s in FLEET_SORTS))
+    values = filters.values
+    found = fleet_page(g.console_key, uow=deps.unit_of_work(), clock=deps.clock,
+                       region=values["region"], sort=FleetSort(values["sort"]),
+                       page=values["page"], page_size=FLEET_PAGE_SIZE)
+    return render_template("console/terminals.html", fleet=found, form=filters,
+                           sorts=FLEET_SORTS), 422 if filters.errors else 200
 
 
 @blp.get("/terminals/<tid>")

@@ -135,6 +135,13 @@ class TerminalRepository:
                 cassettes[c.terminal_id].append(c)
         return [self._terminal(row, cassettes[row.id]) for row in rows], int(total or 0)
 
+    def regions(self, *, only: str | None = None) -> list[str]:
+        """Return the regions terminals are in (of just `only`), sorted; one statement."""
+        query = select(_TERMINALS.c.region).distinct().where(_TERMINALS.c.region.is_not(None))
+        if only is not None:
+            query = query.where(_TERMINALS.c.id == only)
+        return sorted(region for (region,) in self._core(query))
+
     def exists(self, terminal_id: str) -> bool:
         """Return True when the terminal exists."""
         return self.session.get(TerminalRow, terminal_id) is not None
@@ -434,6 +441,23 @@ class DispenseRepository:
                  .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since)
                  .group_by(DispenseNoteRow.cassette_id))
         return {cassette_id: int(total or 0) for cassette_id, total in self.session.execute(query)}
+
+    def picked_since_by_terminal(self, terminal_ids: list[str], since: datetime
+                                 ) -> dict[str, dict[str, int]]:
+        """Return terminal id -> cassette id -> notes picked by dispenses started since
+        `since`, for the terminals `terminal_ids` (a fleet page); one statement."""
+        if not terminal_ids:
+            return {}
+        query = (select(DispenseRow.terminal_id, DispenseNoteRow.cassette_id,
+                        func.sum(DispenseNoteRow.picked))
+                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id.in_(terminal_ids),
+                        DispenseRow.created_at >= since)
+                 .group_by(DispenseRow.terminal_id, DispenseNoteRow.cassette_id))
+        found: dict[str, dict[str, int]] = {}
+        for terminal_id, cassette_id, total in self.session.execute(query):
+            found.setdefault(terminal_id, {})[cassette_id] = int(total or 0)
+        return found
 
     def history(self, terminal_id: str, since: datetime
                 ) -> list[tuple[datetime, int, Preference, bool]]:

@@ -62,6 +62,12 @@ def overview(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> Overview:
     with uow:
         terminal = uow.terminals.get(terminal_id)
         picked = uow.dispenses.picked_since(terminal_id, now - DEMAND_WINDOW)
+    return Overview(terminal, cassette_states(terminal, picked))
+
+
+def cassette_states(terminal: Terminal, picked: Mapping[str, int]) -> tuple[CassetteState, ...]:
+    """Return each cassette's fill, warnings and run-out estimate, given the notes `picked`
+    per cassette in the last DEMAND_WINDOW (the overview's and the fleet page's figures)."""
     days = DEMAND_WINDOW / timedelta(days=1)
     states = []
     for cassette in terminal.cassettes:
@@ -70,7 +76,7 @@ def overview(terminal_id: str, *, uow: SqlUnitOfWork, clock: Clock) -> Overview:
         states.append(CassetteState(
             cassette, min(100, round(100 * cassette.count / full)), _warnings(cassette),
             per_day, cassette.count / per_day if per_day else None))
-    return Overview(terminal, tuple(states))
+    return tuple(states)
 
 
 def _warnings(cassette: Cassette) -> tuple[str, ...]:

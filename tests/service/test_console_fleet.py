@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from kiosk_service.persistence.tables import CassetteRow
+from kiosk_service.services.terminals import import_terminal
+from kiosk_service.terminal_files import parse_terminal
+from tests.service.conftest import TERMINALS
 from tests.service.test_console_pages import Console, text
 
 DEMO = "demo-czk"
@@ -52,3 +56,103 @@ def test_the_overview_lists_each_discrepancy(signed_in, kiosk, app):
     items = re.findall(r"<li>(.*?)</li>", found[2])
     assert int(found[1]) == len(items) >= 2
     assert any(item.startswith("Cassette A: the journal explains") for item in items)
+
+
+def _fleet(app, clock, count: int) -> None:
+    """Import `count` copies of the demo terminal, atm-00..., a third in brno, the rest in
+    praha; atm-04's cassette A is nearly empty."""
+    deps = app.extensions["cashmix"]
+    source = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
+    for n in range(count):
+        data = tomllib.loads(source) | {"id": f"atm-{n:02d}",
+                                        "region": "brno" if n % 3 == 0 else "praha"}
+        if n == 4:
+            data["cassettes"][0] |= {"count": 10}
+        import_terminal(parse_terminal(data), uow=deps.unit_of_work(), clock=clock)
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr id="terminal-([^"]+)"', page)
+
+
+@pytest.fixture
+def fleet_console(app, clock, new_key):
+    _fleet(app, clock, 12)
+    console = Console(app.test_client())
+    assert console.sign_in(new_key(app, "staff", None)).status_code == 302
+    return console
+
+
+def test_an_unscoped_key_lands_on_the_fleet_sorted_by_id(fleet_console):
+    assert fleet_console.get("/console/").location.endswith("/console/terminals")
+    page = text(fleet_console.get("/console/terminals"))
+    assert _rows(page) == [*(f"atm-{n:02d}" for n in range(12)), DEMO, "vienna-eur"]
+    assert "14 terminals." in page
+    row = re.search(r'<tr id="terminal-atm-04" class="terminal low">(.*?)</tr>', page, re.S)[1]
+    assert re.search(r'<span class="warning low"[^>]*>A low</span>', row)
+    assert re.search(r'<meter [^>]*value="10" aria-label="A: 10 × 100, 0% full"', row)
+    assert 'class="runs-out"><span class="muted">no recent demand' in row
+
+
+def test_the_fleet_sorts_by_lowest_fill_soonest_empty_and_region(fleet_console, kiosk):
+    by_fill = _rows(text(fleet_console.get("/console/terminals?sort=fill")))
+    assert by_fill[0] == "atm-04" and len(by_fill) == 14
+    _pay(kiosk, [350000, 200000])
+    by_empty = text(fleet_console.get("/console/terminals?sort=empty"))
+    assert _rows(by_empty)[0] == DEMO
+    first = re.search(rf'<tr id="terminal-{DEMO}".*?class="runs-out">(.*?)</td>', by_empty,
+                      re.S)[1]
+    assert re.search(r"[A-F] (in about \d+ days|within a day)", first)
+    by_region = _rows(text(fleet_console.get("/console/terminals?sort=region")))
+    assert by_region == ["atm-00", "atm-03", "atm-06", "atm-09",
+                         "atm-01", "atm-02", "atm-04", "atm-05", "atm-07", "atm-08", "atm-10",
+                         "atm-11", DEMO, "vienna-eur"]
+
+
+def test_the_fleet_filters_by_region_and_offers_the_regions(fleet_console):
+    page = text(fleet_console.get("/console/terminals?region=brno&sort=fill"))
+    assert _rows(page) == ["atm-00", "atm-03", "atm-06", "atm-09"]
+    assert "4 terminals in brno." in page
+    assert re.findall(r'<option value="(brno|praha)"', page) == ["brno", "praha"]
+    assert '<option value="brno" selected>' in page
+    bad = fleet_console.get("/console/terminals?sort=bogus&page=x")
+    assert bad.status_code == 422
+    assert 'id="sort-problem"' in text(bad) and 'id="page-problem"' in text(bad)
+
+
+def test_a_terminal_bound_key_sees_only_its_terminal_in_the_fleet(signed_in, app, clock):
+    _fleet(app, clock, 3)
+    page = text(signed_in.get("/console/terminals"))
+    assert _rows(page) == [DEMO] and "1 terminal." in page
+    assert _rows(text(signed_in.get("/console/terminals?region=brno"))) == []
+
+
+def test_the_fleet_pages_fifty_at_a_time_in_a_few_statements(app, clock, new_key):
+    _fleet(app, clock, 55)
+    console = Console(app.test_client())
+    assert console.sign_in(new_key(app, "admin", None)).status_code == 302
+    statements = []
+    engine = app.extensions["cashmix"].engine
+
+    def count(connection, cursor, statement, *args):
+        if statement.strip() != "BEGIN":
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        per_page = {}
+        for query in ("?sort=empty", "?sort=empty&page=2", "?region=brno", "?sort=id&page=2"):
+            statements.clear()
+            page = text(console.get(f"/console/terminals{query}"))
+            per_page[query] = (len(statements), _rows(page))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(per_page["?sort=empty"][1]) == 50
+    assert per_page["?sort=empty&page=2"][1] == ["atm-50", "atm-51", "atm-52", "atm-53",
+                                                 "atm-54", DEMO, "vienna-eur"]
+    assert len(per_page["?region=brno"][1]) == 19
+    assert per_page["?sort=id&page=2"][1] == per_page["?sort=empty&page=2"][1]
+    # the same few statements whatever the number of terminals on the page
+    assert len({n for n, _ in per_page.values()}) == 1
+    # the signed-in key; count, terminals, cassettes; notes picked; regions
+    assert per_page["?region=brno"][0] == 6
