@@ -84,6 +84,17 @@ def replenish_form(data: Mapping[str, str], terminal: Terminal, currency: Curren
     return form
 
 
+def replenish_initial(args: Mapping[str, str], terminal: Terminal) -> Form:
+    """Return the replenish form filled in from `loaded.<cassette>` query parameters (a
+    recommended load): whole numbers for the terminal's cassettes only, never the total."""
+    shown = {}
+    for cassette in terminal.cassettes:
+        text = args.get(f"loaded.{cassette.id}", "").strip()
+        if text.isdigit() and int(text) > 0:
+            shown[f"loaded.{cassette.id}"] = str(int(text))
+    return Form(shown)
+
+
 class _FaceValue(fields.String):
     """A note as printed (`2000`), loaded as its minor units in the schema's currency."""
 

@@ -1,5 +1,5 @@
-"""Console pages: sign-in, the fleet, overview (with the ledger check), replenish, cassette
-changes, journal, policy.
+"""Console pages: sign-in, the fleet, overview (with the ledger check), the recommended next
+load, replenish, cassette changes, journal, policy.
 
 Views stay thin: read the form, call one staff use case, render. Every POST carries the
 session's CSRF token; a form with problems is shown again with each problem by its field.
@@ -33,6 +33,7 @@ from kiosk_service.errors import (
     status_for,
 )
 from kiosk_service.formatting import format_money
+from kiosk_service.plan_load import recommend_load
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services import journal as journal_service
 from kiosk_service.services import staff
@@ -40,7 +41,7 @@ from kiosk_service.services.audit import audit_terminal
 from kiosk_service.services.cassettes import change_cassette
 from kiosk_service.services.fleet import FleetSort, fleet_page
 from kiosk_service.services.keys import authenticate
-from kiosk_service.web_deps import current_deps
+from kiosk_service.web_deps import current_deps, current_setting
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                 static_folder="static", static_url_path="/static")
@@ -53,6 +54,9 @@ FLEET_PAGE_SIZE = 50
 #: The fleet page's orders, as offered (the first is the default).
 FLEET_SORTS = {FleetSort.ID: "id", FleetSort.REGION: "region",
                FleetSort.FILL: "lowest fill", FleetSort.EMPTY: "soonest empty"}
+#: The planner behind "Recommend the next load" (plan-load's defaults): days of dispense
+#: history, loads tried, processes. Settings CONSOLE_PLAN_DAYS, _TRIALS, _JOBS override them.
+PLAN_SETTINGS = {"days": 28, "trials": 24, "jobs": 1}
 
 
 @blp.app_template_global()
@@ -150,7 +154,7 @@ def replenish(tid: str):
     terminal = staff.terminal(tid, uow=deps.unit_of_work())
     currency = default_catalogue().currency(terminal.currency)
     if request.method == "GET":
-        return _replenish_page(terminal, forms.Form({}))
+        return _replenish_page(terminal, forms.replenish_initial(request.args, terminal))
     form = forms.replenish_form(request.form, terminal, currency)
     if form.errors:
         return _replenish_page(terminal, form), 422
@@ -167,6 +171,45 @@ def replenish(tid: str):
         return _replenish_page(terminal, form), 422
     flash("Replenished: " + ", ".join(f"{c} {b} → {a}" for c, (b, a) in done.items()))
     return redirect(url_for("console.overview", tid=tid))
+
+
+@blp.post("/terminals/<tid>/recommendation")
+@signed_in
+def recommendation(tid: str):
+    """Run the cash planner on the terminal's recent dispenses (tens of seconds with the
+    default settings, hence a button and not part of the overview) and show its load."""
+    deps = current_deps()
+    settings = {name: int(current_setting(f"CONSOLE_PLAN_{name.upper()}", default))
+                for name, default in PLAN_SETTINGS.items()}
+    terminal = staff.terminal(tid, uow=deps.unit_of_work())
+    try:
+        found = recommend_load(tid, uow=deps.unit_of_work(), **settings)
+    except InvalidRequest:
+        return render_template("console/recommendation.html", t=terminal, found=None)
+    rows = _recommended_rows(found)
+    prefill = {f"loaded.{r['cassette'].id}": r["add"] for r in rows if r["add"]}
+    return render_template("console/recommendation.html", t=found.terminal, found=found,
+                           rows=rows, prefill=prefill, scores=_scores(found))
+
+
+def _recommended_rows(found) -> list[dict[str, Any]]:
+    """Return per cassette: the count now, the current and the recommended load and low
+    threshold, and the notes to load now to reach the recommended load."""
+    chosen = found.run.plan.chosen.candidate
+    load, low = dict(chosen.load), dict(chosen.thresholds)
+    return [{"cassette": c, "current": found.current[c.id], "load": load[c.id],
+             "low": low[c.id], "add": max(0, load[c.id] - c.count)}
+            for c in found.terminal.cassettes]
+
+
+def _scores(found) -> list[dict[str, str]]:
+    """Return the expected visits a month, refused share and mean cash of the current load
+    and the recommended one, as shown."""
+    currency = default_catalogue().currency(found.terminal.currency)
+    return [{"label": label, "visits": f"{score.visits:.1f}", "refused": f"{score.refused:.2%}",
+             "cash": format_money(currency.round_to_major(round(score.mean_cash)), currency)}
+            for label, score in (("current load", found.run.default),
+                                 ("recommended load", found.run.planned))]
 
 
 def _replenish_page(terminal, form: forms.Form):

@@ -12,9 +12,17 @@ from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
 from tests.service.conftest import TERMINALS
-from tests.service.test_console_pages import Console, text
+from tests.service.test_console_pages import Console, text, token
+from tests.service.test_plan_load import WITHDRAWALS
 
 DEMO = "demo-czk"
+FACE = {"A": 100, "B": 200, "C": 500, "D": 1000, "E": 2000, "F": 5000}    # CZK per note
+
+
+@pytest.fixture
+def app(make_app):
+    # A small planner: two loads tried on three days of history (seconds, not a minute).
+    return make_app(CONSOLE_PLAN_TRIALS=2, CONSOLE_PLAN_DAYS=3)
 
 
 @pytest.fixture
@@ -156,3 +164,81 @@ def test_the_fleet_pages_fifty_at_a_time_in_a_few_statements(app, clock, new_key
     assert len({n for n, _ in per_page.values()}) == 1
     # the signed-in key; count, terminals, cassettes; notes picked; regions
     assert per_page["?region=brno"][0] == 6
+
+
+@pytest.fixture
+def recorded(kiosk, clock):
+    """Two days of dispenses on the demo terminal, a few hours apart (as test_plan_load)."""
+    for day in range(2):
+        for value, preference in WITHDRAWALS:
+            quote = kiosk.quote(value, preference)
+            assert quote.status_code == 201, quote.get_json()
+            assert kiosk.dispense(quote.get_json(), key=f"k-{day}-{value}").status_code == 201
+            clock.advance(3 * 3600)
+        clock.advance(6 * 3600)
+    return 2 * len(WITHDRAWALS)
+
+
+def _recommend(console, tid: str = DEMO):
+    overview = console.get(f"/console/terminals/{tid}")
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*data-busy', text(overview))
+    assert form and form[1] == f"/console/terminals/{tid}/recommendation"
+    return console.client.post(form[1], data={"csrf_token": token(overview)})
+
+
+def test_the_recommendation_needs_the_csrf_token(signed_in):
+    assert signed_in.client.post(f"/console/terminals/{DEMO}/recommendation").status_code == 400
+    assert signed_in.client.get(f"/console/terminals/{DEMO}/recommendation").status_code == 405
+
+
+def test_a_terminal_without_dispenses_gets_a_sentence_not_a_load(signed_in):
+    response = _recommend(signed_in)
+    page = text(response)
+    assert response.status_code == 200 and 'id="no-history"' in page
+    assert "no dispenses recorded" in page and 'id="recommended"' not in page
+
+
+def test_the_recommendation_shows_each_cassette_and_fills_the_replenish_form(
+        signed_in, recorded, counts, staff):
+    for cid in "ABCDEF":         # nearly empty before the visit
+        assert staff.patch(f"/cassettes/{cid}", {"count": 5, "reason": "count"}).status_code \
+            == 200
+    response = _recommend(signed_in)
+    page = text(response)
+    assert response.status_code == 200, page
+    assert f"From {recorded} dispenses" in page
+    now = counts()
+    found = re.findall(r'<tr id="recommended-(\w)">.*?<td class="load">(\d+) → '
+                       r'<strong>(\d+)</strong>.*?<td class="add">\+(\d+)</td>', page, re.S)
+    rows = {cid: (int(current), int(load), int(add)) for cid, current, load, add in found}
+    assert set(rows) == set(now) == set("ABCDEF")
+    for cid, (current, load, add) in rows.items():
+        assert current >= now[cid] and load >= 1 and add == max(0, load - now[cid])
+    expected = re.search(r'<table id="expected">(.*?)</table>', page, re.S)[1]
+    assert "current load" in expected and "recommended load" in expected
+    assert len(re.findall(r"<td>\d+\.\d</td><td>\d+\.\d\d%</td><td>CZK", expected)) == 2
+
+    link = re.search(r'id="use-recommendation" href="([^"]+)"', page)
+    to_load = {cid: add for cid, (_, _, add) in rows.items() if add}
+    assert link and to_load
+    form = signed_in.get(link[1].replace("&amp;", "&"))
+    filled = text(form)
+    assert form.status_code == 200 and 'id="prefilled"' in filled
+    for cid in "ABCDEF":
+        value = re.search(rf'name="loaded\.{cid}"[^>]*value="([^"]*)"', filled)[1]
+        assert value == (str(to_load[cid]) if cid in to_load else "")
+    assert re.search(r'id="total" name="total"[^>]*value=""', filled)   # staff type the total
+    total = sum(n * FACE[cid] for cid, n in to_load.items())
+    submitted = signed_in.post(f"/console/terminals/{DEMO}/replenish",
+                               {f"loaded.{cid}": str(n) for cid, n in to_load.items()}
+                               | {"total": str(total + 100)})
+    assert submitted.status_code == 422 and 'id="total-problem"' in text(submitted)
+
+
+def test_the_replenish_form_ignores_bad_or_unknown_query_counts(signed_in):
+    page = text(signed_in.get(f"/console/terminals/{DEMO}/replenish"
+                              "?loaded.A=12&loaded.B=x&loaded.Z=5&loaded.C=-3&total=999"))
+    assert re.search(r'name="loaded\.A"[^>]*value="12"', page)
+    for cid in "BC":
+        assert re.search(rf'name="loaded\.{cid}"[^>]*value=""', page)
+    assert "loaded.Z" not in page and re.search(r'id="total" name="total"[^>]*value=""', page)

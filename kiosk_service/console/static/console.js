@@ -25,3 +25,19 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("input", update);
   update();
 });
+
+// A form marked data-busy (the load planner: it can take a minute) says so while it runs and
+// is not sent twice.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-busy]")) {
+    form.addEventListener("submit", (event) => {
+      const button = form.querySelector("button[type=submit]");
+      if (button.disabled) { event.preventDefault(); return; }
+      const note = form.querySelector("[data-busy-note]");
+      note.textContent = form.dataset.busy;
+      note.hidden = false;
+      // Disabled after this event, so the browser still sends the form.
+      setTimeout(() => { button.disabled = true; }, 0);
+    });
+  }
+});
