@@ -25,7 +25,8 @@ from kiosk_service.services.settlement import settle_output
 @dataclass(frozen=True, slots=True)
 class CassetteChange:
     """What staff change on a cassette; None leaves a field as it is. `replenish` is a load
-    of fresh notes: `count` becomes the new count and the cassette is back in service. `added`
+    of fresh notes: `count` becomes the new count and the cassette is back in service (unless
+    the device still reports it out of service after the load: the books follow it). `added`
     adds notes to the count as it stands under the row lock, so a dispense between the staff
     member's reading and the change is never overwritten."""
 
@@ -95,18 +96,40 @@ def change_cassette(terminal_id: str, cassette_id: str, change: CassetteChange, 
             if require_change and after == before and not change.replenish:
                 raise InvalidRequest("nothing changed", {"_form": ["nothing changed"]})
             try:
-                device.driver.load([after])
+                loaded = device.driver.load([after])
             except DispenserError as error:
                 raise DeviceError(f"the dispenser refused the change: {error.message}",
                                   device_code=error.code) from error
-            uow.terminals.save_cassette(terminal_id, after)
             kind = "cassette_replenished" if change.replenish else "cassette_adjusted"
             uow.journal.add(JournalEntry(kind, terminal_id, actor, now, subject=cassette_id,
                                          reason=change.reason, before=_describe(before),
                                          after=_describe(after)))
+            after = _as_device_reports(after, loaded, terminal_id, actor=actor, uow=uow,
+                                       now=now)
+            uow.terminals.save_cassette(terminal_id, after)
             held = uow.quotes.held_notes(terminal_id, at=now).get(cassette_id, 0)
             uow.commit()
     return CassetteView(after, held)
+
+
+def _as_device_reports(after: Cassette, loaded, terminal_id: str, *, actor: str,
+                       uow: SqlUnitOfWork, now) -> Cassette:
+    """Return `after` as the books must keep it: out of service when the device still reports
+    the cassette so after the load (a jam a load does not clear, as on XFS4IoT, where only an
+    exchange at the device does), journalled, so no quote plans from notes the device will
+    refuse to pick."""
+    try:
+        reported = loaded.cassette(after.id).status if loaded is not None else after.status
+    except KeyError:
+        return after
+    if after.status != CassetteStatus.OK or reported == CassetteStatus.OK:
+        return after
+    uow.journal.add(JournalEntry("cassette_status_changed", terminal_id, actor, now,
+                                 subject=after.id, reason="reported by the dispenser after "
+                                                          "the load",
+                                 before={"status": str(after.status)},
+                                 after={"status": str(reported)}))
+    return replace(after, status=reported)
 
 
 def _changed(cassette: Cassette, change: CassetteChange) -> Cassette:
