@@ -59,8 +59,9 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int,
               help="Threads per process.")
 @click.option("--processes", default=None, type=click.IntRange(min=1),
-              help="Worker processes (gunicorn; POSIX only). Default: one per CPU, at most "
-                   "8, or 1 when a terminal's dispenser lives in the process (sim://).")
+              help="Worker processes (gunicorn; POSIX only). Default: on PostgreSQL (a "
+                   "central service) one per CPU, at most 8; on SQLite (one kiosk beside its "
+                   "device) 1; and 1 when a terminal's dispenser lives in the process (sim://).")
 def serve(host: str, port: int, threads: int, processes: int | None) -> None:
     """Serve the API: waitress in one process, gunicorn's threaded workers for several (the
     database must be migrated: `db upgrade`)."""
@@ -92,9 +93,12 @@ def _processes(asked: int | None, deps) -> int:
     """Return how many processes serve: `asked`, or the default (1 where several cannot run).
     Raises ClickException, one line, when `asked` is above 1 and several cannot run."""
     from kiosk_service.hardware.registry import shared_across_processes
+    from kiosk_service.persistence.database import is_sqlite
     from kiosk_service.workers import default_processes, workers_supported
 
-    count = asked or default_processes()
+    # A kiosk on SQLite has one device and its writers queue anyway: one process is the
+    # sensible default there; a central service on PostgreSQL uses the machine's CPUs.
+    count = asked or (1 if is_sqlite(deps.engine) else default_processes())
     if count == 1:
         return 1
     with deps.unit_of_work() as uow:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import socket
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +45,24 @@ def workers_supported() -> bool:
     return True
 
 
+def die_with_parent(_arbiter: Any = None, _worker: Any = None) -> None:
+    """Make this worker die the moment its master does (Linux's PR_SET_PDEATHSIG).
+
+    A master killed outright (SIGKILL, a crash, the OOM killer) would otherwise leave its
+    workers running: one could finish a dispense, or hold a terminal's device lock, with no
+    one to supervise it, while a new service takes over the terminal.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:       # the master died between the fork and now
+        os._exit(1)
+
+
 def serve_workers(listener: socket.socket, *, processes: int, threads: int,
                   build_app: Callable[[], Any]) -> None:
     """Serve `build_app()` (called once in each worker) from `processes` gunicorn workers of
@@ -62,7 +82,8 @@ def serve_workers(listener: socket.socket, *, processes: int, threads: int,
             settings = {"workers": processes, "worker_class": "gthread", "threads": threads,
                         "keepalive": KEEPALIVE_SECONDS, "timeout": WORKER_TIMEOUT_SECONDS,
                         "loglevel": "warning", "accesslog": None, "errorlog": "-",
-                        "proc_name": "kiosk-service", "worker_exit": close_app}
+                        "proc_name": "kiosk-service", "worker_exit": close_app,
+                        "post_fork": die_with_parent}
             for name, value in settings.items():
                 self.cfg.set(name, value)
 

@@ -26,11 +26,23 @@ def alive_elsewhere(work_owner: str, owner: str) -> bool:
 
 
 def process_alive(pid: int) -> bool:
-    """Return True when a process `pid` runs on this host (or cannot be signalled: not ours)."""
+    """Return True when a process `pid` runs on this host (or cannot be signalled: not ours).
+
+    A zombie is not alive: a killed worker whose master died with it waits as one until init
+    reaps it, and must not keep its terminal's abandoned dispenses from being settled.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False

@@ -217,7 +217,7 @@ def test_a_live_process_takes_over_a_dead_ones_terminal_once_its_lock_is_free(wa
 
         _dispense(clients[1], mine, "k-live", results)
         status, served = results[-1]
-        assert status == 201 and served["state"] == "retracted"      # nobody took them
+        assert status == 201 and served["state"] == "retracted", served      # nobody took them
         with open_dispenser(device) as opened:
             on_device = {unit.id: unit.count for unit in opened.status().cassettes}
         status, terminal, _ = clients[1].call("GET", f"/api/v1/terminals/{TID}")
