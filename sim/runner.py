@@ -11,16 +11,14 @@ from denomination import NotDispensable, plan_mix
 from denomination.errors import CashmixError
 from kiosk_service.hardware import (
     Clock,
-    DeviceState,
     DeviceStatus,
     Dispenser,
     DispenserError,
     EventKind,
     OperationResult,
-    OutputPosition,
-    ShutterState,
     open_dispenser,
 )
+from kiosk_service.hardware.cycle import clear_stack
 from sim.book import Book
 from sim.machine import Note
 from sim.scenario import Scenario, Withdrawal
@@ -150,15 +148,10 @@ def _serve(device: Dispenser, book: Book, scenario: Scenario, number: int,
 
 
 def _recover(device: Dispenser, tally: _Withdrawal) -> DeviceStatus:
-    """Bring the device back to an empty, online state: reset after errors, reject a stack."""
-    status = device.status()
-    if status.device != DeviceState.ONLINE or status.shutter == ShutterState.JAMMED:
-        tally.record(device.reset())
-        status = device.status()
-    if status.position == OutputPosition.STACKED:
-        tally.record(device.reject())
-        status = device.status()
-    return status
+    """Bring the device back to an empty, online state (kiosk_service/hardware/cycle.py)."""
+    for result in clear_stack(device):
+        tally.record(result)
+    return device.status()
 
 
 def _preference(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:

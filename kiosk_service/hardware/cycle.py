@@ -11,9 +11,23 @@ from collections.abc import Callable
 from kiosk_service.hardware.dispenser import Dispenser
 from kiosk_service.hardware.errors import CashUnitError, DispenserError, ItemsTaken, NoItems
 from kiosk_service.hardware.results import OperationResult
-from kiosk_service.hardware.status import DeviceState, OutputPosition
+from kiosk_service.hardware.status import DeviceState, OutputPosition, ShutterState
 
 log = logging.getLogger("cashmix.dispenses")
+
+
+def clear_stack(driver: Dispenser) -> list[OperationResult]:
+    """After a failed step: reset a device in error or with a jammed shutter, and send a
+    stack left in the stacker to the reject bin; return what each step did. Presented notes
+    are left where they are (the customer may still take them)."""
+    done: list[OperationResult] = []
+    status = driver.status()
+    if status.device != DeviceState.ONLINE or status.shutter == ShutterState.JAMMED:
+        done.append(driver.reset())
+        status = driver.status()
+    if status.position == OutputPosition.STACKED:
+        done.append(driver.reject())
+    return done
 
 
 def bring_to_idle(driver: Dispenser) -> list[OperationResult]:
@@ -65,9 +79,7 @@ def drive(driver: Dispenser, counts: dict[str, int], amount: int, *, take_timeou
         if take_timeout > 0:
             driver.wait_for_take(take_timeout)
     except DispenserError as failure:
-        reset_if_needed(driver)
-        if driver.status().position == OutputPosition.STACKED:
-            driver.reject()
+        clear_stack(driver)
         return failure.code
     return error
 
