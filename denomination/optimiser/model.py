@@ -131,7 +131,7 @@ def _add_mix(model: cp_model.CpModel, shape: MixShape
     # The dispenser presents at most max_notes notes at once.
     model.add(total <= limit)
 
-    wish, wish_bound = WISHES[shape.preference.kind](model, shape, by_denomination, total)
+    wish = WISHES[shape.preference.kind](model, shape, by_denomination, total)
     weights = objective_weights(len(notes), limit)
     per_note = [rank + weights.notes for rank in range(len(notes))]
     cost = LinearExpr.weighted_sum(notes, per_note) + weights.wish * wish

@@ -1,7 +1,7 @@
 """The customer's wish as a CP-SAT cost term, one function per preference kind.
 
-Each function adds what it needs to the model and returns (cost, upper bound of the cost); a
-cost of 0 never means "met" by itself, `assessment.py` decides that. Semantics, with the demo
+Each function adds what it needs to the model and returns the wish's cost term; a cost of 0
+never means "met" by itself, `assessment.py` decides that. Semantics, with the demo
 CZK terminal (100, 200, 500, 1000, 2000, 5000; 40-note limit):
 
 - fewest: the fewest notes. 2000 -> 1 x 2000.
@@ -29,14 +29,14 @@ from ortools.sat.python.cp_model import LinearExpr
 from denomination.optimiser.data import MixShape
 from denomination.preferences import PreferenceKind
 
-Term = tuple[cp_model.LinearExprT, int]
+Term = cp_model.LinearExprT
 ByDenomination = dict[int, cp_model.LinearExprT]
 
 
 def fewest(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
            total: cp_model.LinearExprT) -> Term:
     """Cost = number of notes."""
-    return total, shape.max_notes
+    return total
 
 
 def small(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
@@ -55,8 +55,7 @@ def small(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenominat
         model.add(LinearExpr.sum([by_denomination[d] for d in denominations[rank:]])
                   <= shape.max_notes * flag)
         above.append(flag)
-    width = len(denominations)
-    return over * width + LinearExpr.sum(above), shape.max_notes * width + width
+    return over * len(denominations) + LinearExpr.sum(above)
 
 
 def mixed(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
@@ -69,14 +68,14 @@ def mixed(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenominat
         flag = model.new_bool_var(f"used[{denomination}]")
         model.add(by_denomination[denomination] >= flag)
         used.append(flag)
-    return len(below) - LinearExpr.sum(used), len(below)
+    return len(below) - LinearExpr.sum(used)
 
 
 def counts(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
            total: cp_model.LinearExprT) -> Term:
     """Cost = total absolute deviation from the requested counts, over every denomination."""
     wanted = dict(shape.preference.counts)
-    cost, bound = 0, 0
+    cost = 0
     for denomination in sorted(set(wanted) | set(by_denomination)):
         want = wanted.get(denomination, 0)
         given = by_denomination.get(denomination, 0)
@@ -86,8 +85,7 @@ def counts(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomina
         model.add(deviation >= given - want)
         model.add(deviation >= want - given)
         cost += deviation
-        bound += top
-    return cost, bound
+    return cost
 
 
 def bounds(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomination,
@@ -95,14 +93,13 @@ def bounds(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomina
     """Cost = notes short of each minimum + notes over each maximum (an exclusion is max 0)."""
     preference = shape.preference
     maximum = dict(preference.maximum) | {d: 0 for d in preference.exclude}
-    cost, bound = 0, 0
+    cost = 0
     for denomination, least in preference.minimum:
         given = by_denomination.get(denomination, 0)
         # short[d] >= min[d] - notes of d
         short = model.new_int_var(0, least, f"short[{denomination}]")
         model.add(short >= least - given)
         cost += short
-        bound += least
     for denomination, most in sorted(maximum.items()):
         if denomination not in by_denomination:
             continue
@@ -110,8 +107,7 @@ def bounds(model: cp_model.CpModel, shape: MixShape, by_denomination: ByDenomina
         excess = model.new_int_var(0, shape.max_notes, f"excess[{denomination}]")
         model.add(excess >= by_denomination[denomination] - most)
         cost += excess
-        bound += shape.max_notes
-    return cost, bound
+    return cost
 
 
 WISHES: dict[PreferenceKind, Callable[..., Term]] = {
