@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from kiosk_service.cli_deps import migrated_deps
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.records import Terminal
-
-
-@contextmanager
-def _deps() -> Iterator:
-    from kiosk_service.app import create_app
-
-    deps = create_app({"RECOVER_ON_START": False}).extensions["cashmix"]
-    try:
-        if not deps.schema_ready():
-            raise click.ClickException("the database is not migrated; run "
-                                       "`kiosk-service db upgrade`")
-        yield deps
-    finally:
-        deps.close()
 
 
 @click.group()
@@ -55,7 +40,7 @@ def export(terminal: str, output: str | None) -> None:
     from kiosk_service.services.terminals import find_terminal
     from kiosk_service.terminal_toml import to_toml
 
-    with _deps() as deps:
+    with migrated_deps() as deps:
         live = find_terminal(terminal, uow=deps.unit_of_work())
     if live is None:
         raise click.ClickException(f"There is no terminal {terminal} in the database.")
@@ -76,7 +61,7 @@ def diff_(file: str) -> None:
     incoming = _load(file)
     if incoming is None:
         sys.exit(1)
-    with _deps() as deps:
+    with migrated_deps() as deps:
         live = find_terminal(incoming.id, uow=deps.unit_of_work())
     changes = diff(live, incoming)
     if live is None:

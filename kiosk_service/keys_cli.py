@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import click
 
 from denomination.errors import CashmixError
+from kiosk_service.cli_deps import migrated_deps
 from kiosk_service.records import ApiKey, Role
 
 #: One part of a duration: 90d, 12h, 30m, 45s, 2w (parts may follow each other: 1h30m).
@@ -59,18 +58,6 @@ def _expiry_options(command):
                         help="How long the key works from now: 90d, 12h, 1h30m, 2w.")(command)
 
 
-@contextmanager
-def _deps() -> Iterator:
-    from kiosk_service.app import create_app
-
-    deps = create_app({"RECOVER_ON_START": False}).extensions["cashmix"]
-    try:
-        if not deps.schema_ready():
-            raise click.ClickException("the database is not migrated; run "
-                                       "`kiosk-service db upgrade`")
-        yield deps
-    finally:
-        deps.close()
 
 
 def _moment(moment: datetime | None) -> str:
@@ -96,7 +83,7 @@ def create(role: str, terminal: str | None, label: str, expires_in: timedelta | 
     """Create an API key and print it; it is shown only this once."""
     from kiosk_service.services.keys import create_key
 
-    with _deps() as deps:
+    with migrated_deps() as deps:
         expiry = _expiry(deps.clock.now(), expires_in, expires_at)
         try:
             key = create_key(Role(role), terminal, uow=deps.unit_of_work(), clock=deps.clock,
@@ -113,7 +100,7 @@ def list_() -> None:
     """List every key: id, role, terminal, label, created, expires, state (never a secret)."""
     from kiosk_service.services.keys import list_keys
 
-    with _deps() as deps:
+    with migrated_deps() as deps:
         now = deps.clock.now()
         rows = [("KEY", "ROLE", "TERMINAL", "LABEL", "CREATED", "EXPIRES", "STATE")]
         for key in list_keys(uow=deps.unit_of_work()):
@@ -136,7 +123,7 @@ def revoke(key_or_id: str, reason: str | None) -> None:
     """Revoke a key (cmx_<id>_<secret>, cmx_<id> or <id>): refused at once by every process."""
     from kiosk_service.services.keys import revoke_key
 
-    with _deps() as deps:
+    with migrated_deps() as deps:
         try:
             key, revoked_now = revoke_key(key_or_id, uow=deps.unit_of_work(), clock=deps.clock,
                                           reason=reason)
@@ -159,7 +146,7 @@ def rotate(key_or_id: str, reason: str | None, expires_in: timedelta | None,
     as long as the old one was meant to."""
     from kiosk_service.services.keys import rotate_key
 
-    with _deps() as deps:
+    with migrated_deps() as deps:
         expiry = _expiry(deps.clock.now(), expires_in, expires_at)
         try:
             new, old = rotate_key(key_or_id, uow=deps.unit_of_work(), clock=deps.clock,
