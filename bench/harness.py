@@ -118,8 +118,9 @@ class DeviceProcess:
     """`kiosk-sim xfs4iot` with a state file, on a fixed port across restarts."""
 
     def __init__(self, folder: Path, *, dialect: str = "2024-3", pace: float = 0.1,
-                 take_after: float = 1.0, faults: str = "", seed: int = 0):
-        self.folder, self.dialect, self.pace = folder, dialect, pace
+                 take_after: float = 1.0, faults: str = "", seed: int = 0,
+                 terminal: Path = TERMINAL):
+        self.folder, self.dialect, self.pace, self.terminal = folder, dialect, pace, terminal
         self.take_after, self.faults, self.seed = take_after, faults, seed
         self.port = free_port()
         self.state = folder / "device.json"
@@ -134,7 +135,7 @@ class DeviceProcess:
 
     def start(self, faults: str | None = None) -> None:
         """Start the endpoint (with `faults` this time, else the default) and wait for it."""
-        command = [sys.executable, "-m", "sim", "xfs4iot", "--terminal", str(TERMINAL),
+        command = [sys.executable, "-m", "sim", "xfs4iot", "--terminal", str(self.terminal),
                    "--port", str(self.port), "--dialect", self.dialect, "--state",
                    str(self.state), "--real-time", "--pace", str(self.pace), "--take-after",
                    str(self.take_after), "--seed", str(self.seed),

@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -40,7 +41,6 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 from denomination import NotDispensable, plan_mix
@@ -80,6 +80,15 @@ def workload(count: int, seed: int) -> list[tuple[int, dict]]:
     return out
 
 
+def bench_terminal(folder: Path) -> Path:
+    """Write the demo terminal with STOCK notes in every cassette (the database's and the
+    device endpoint's copy must agree: the driver follows the device's counts)."""
+    text = (ROOT / "config" / "terminals" / "demo-czk.toml").read_text()
+    path = folder / "bench-czk.toml"
+    path.write_text(re.sub(r"(?m)^(count|capacity) = \d+$", rf"\1 = {STOCK}", text))
+    return path
+
+
 def prepare(folder: Path, url: str | None = None) -> tuple[str, str, tuple]:
     """Create the database, the bench terminal and a kiosk key; return url, key, cassettes."""
     if url and url.startswith("postgresql"):            # an empty schema for the run
@@ -95,13 +104,11 @@ def prepare(folder: Path, url: str | None = None) -> tuple[str, str, tuple]:
     app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
     deps = app.extensions["cashmix"]
     upgrade_database(deps.engine)
-    demo = load_terminal_file(ROOT / "config" / "terminals" / "demo-czk.toml")
-    cassettes = tuple(replace(c, count=STOCK, capacity=None) for c in demo.cassettes)
-    import_terminal(replace(demo, cassettes=cassettes), uow=deps.unit_of_work(),
-                    clock=deps.clock)
+    terminal = load_terminal_file(bench_terminal(folder))
+    import_terminal(terminal, uow=deps.unit_of_work(), clock=deps.clock)
     key = create_key(Role.KIOSK, TERMINAL, uow=deps.unit_of_work(), clock=deps.clock)
     deps.close()
-    return url, key, cassettes
+    return url, key, terminal.cassettes
 
 
 def free_port() -> int:
@@ -262,7 +269,8 @@ def main() -> None:
     if args.processes > 1:
         from harness import DeviceProcess
 
-        device = DeviceProcess(folder, pace=0, take_after=0)
+        device = DeviceProcess(folder, pace=0, take_after=0,
+                               terminal=bench_terminal(folder))
         device.start()
     server = start_server(url, port, folder / "server.log", processes=args.processes,
                           hold=args.hold, device=device.url if device else
