@@ -9,12 +9,17 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from denomination.cassettes import Cassette, CassetteStatus
 from kiosk_service.persistence.database import UtcDateTime
@@ -22,7 +27,12 @@ from kiosk_service.records import ApiKey, JournalEntry, NoteOutcome, Role
 
 
 class Base(DeclarativeBase):
-    """Declarative base of the Cashmix schema."""
+    """Declarative base of the Cashmix schema.
+
+    Every table that grows has a key starting with its terminal (migration 0007), so that it
+    can be distributed by terminal (docs/deploy.md, "Beyond one database", docs/deploy/citus.sql):
+    primary keys, unique constraints and foreign keys between them all carry `terminal_id`.
+    """
 
     type_annotation_map = {dict[str, Any]: JSON}
 
@@ -78,9 +88,10 @@ class CassetteRow(Base):
 class QuoteRow(Base):
     __tablename__ = "quotes"
     # Live holds are found by a range scan on expiry; release_expired marks the expired ones.
-    __table_args__ = (Index("ix_quotes_live", "terminal_id", "status", "expires_at"),)
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "id"),
+                      Index("ix_quotes_live", "terminal_id", "status", "expires_at"))
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32))
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -96,20 +107,27 @@ class QuoteNoteRow(Base):
     """The notes a quote holds, per cassette (the hold)."""
 
     __tablename__ = "quote_notes"
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "quote_id", "cassette_id"),
+                      ForeignKeyConstraint(["terminal_id", "quote_id"],
+                                           ["quotes.terminal_id", "quotes.id"]))
 
-    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), primary_key=True)
-    cassette_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quote_id: Mapped[str] = mapped_column(String(32))
+    cassette_id: Mapped[str] = mapped_column(String(64))
     terminal_id: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
 
 
 class DispenseRow(Base):
     __tablename__ = "dispenses"
-    __table_args__ = (Index("ix_dispenses_terminal_state", "terminal_id", "state"),)
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "id"),
+                      UniqueConstraint("terminal_id", "quote_id"),
+                      ForeignKeyConstraint(["terminal_id", "quote_id"],
+                                           ["quotes.terminal_id", "quotes.id"]),
+                      Index("ix_dispenses_terminal_state", "terminal_id", "state"))
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32))
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
-    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    quote_id: Mapped[str] = mapped_column(String(32))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     state: Mapped[str] = mapped_column(String(20))
@@ -128,13 +146,14 @@ class DispenseNoteRow(Base):
     """One cassette's notes in one dispense, counter by counter."""
 
     __tablename__ = "dispense_notes"
-    __table_args__ = (Index("ix_dispense_notes_terminal", "terminal_id", "dispense_id"),)
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "dispense_id", "cassette_id"),
+                      ForeignKeyConstraint(["terminal_id", "dispense_id"],
+                                           ["dispenses.terminal_id", "dispenses.id"]))
 
-    dispense_id: Mapped[str] = mapped_column(ForeignKey("dispenses.id"), primary_key=True)
-    cassette_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # The dispense's terminal (migration 0006, expand step: nullable until every process
-    # writes it; docs/deploy.md), so that the table can be distributed by terminal.
-    terminal_id: Mapped[str | None] = mapped_column(String(64))
+    dispense_id: Mapped[str] = mapped_column(String(32))
+    cassette_id: Mapped[str] = mapped_column(String(64))
+    # The dispense's terminal: added by 0006 (expand), NOT NULL and in the key since 0007.
+    terminal_id: Mapped[str] = mapped_column(String(64))
     denomination: Mapped[int] = mapped_column(BigInteger)
     planned: Mapped[int] = mapped_column(Integer, default=0)
     picked: Mapped[int] = mapped_column(Integer, default=0)
@@ -162,11 +181,13 @@ class DispenseNoteRow(Base):
 
 class IdempotencyRow(Base):
     __tablename__ = "idempotency_keys"
+    __table_args__ = (ForeignKeyConstraint(["terminal_id", "dispense_id"],
+                                           ["dispenses.terminal_id", "dispenses.id"]),)
 
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    dispense_id: Mapped[str] = mapped_column(ForeignKey("dispenses.id"))
+    dispense_id: Mapped[str] = mapped_column(String(32))
     created_at = mapped_column(UtcDateTime, nullable=False)
 
 
@@ -174,19 +195,47 @@ class UsedAuthorizationRow(Base):
     """Host authorizations already spent: a second use is a replay."""
 
     __tablename__ = "used_authorizations"
+    # Unique per terminal: a signature covers its terminal id, so on another terminal it does
+    # not verify anyway (services/authorization.py).
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "signature"),)
 
-    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(128))
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
     quote_id: Mapped[str] = mapped_column(String(32))
     used_at = mapped_column(UtcDateTime, nullable=False)
 
 
+class NextJournalId(FunctionElement):
+    """The next journal id, as the INSERT computes it: a composite key cannot be SQLite's
+    autoincrementing INTEGER PRIMARY KEY, so ids stay unique and increasing thus."""
+
+    name = "next_journal_id"
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(NextJournalId, "postgresql")
+def _next_journal_id_postgresql(element: NextJournalId, compiler: Any, **kw: Any) -> str:
+    # The sequence of the SERIAL column that migration 0001 made.
+    return "nextval('journal_id_seq')"
+
+
+@compiles(NextJournalId, "sqlite")
+def _next_journal_id_sqlite(element: NextJournalId, compiler: Any, **kw: Any) -> str:
+    # One more than the largest (ix_journal_id): unique since SQLite runs one writing
+    # transaction at a time, and the journal never loses its newest entries.
+    return "(SELECT coalesce(max(journal.id), 0) + 1 FROM journal)"
+
+
 class JournalRow(Base):
     __tablename__ = "journal"
-    __table_args__ = (Index("ix_journal_terminal_kind", "terminal_id", "kind", "id"),
+    __table_args__ = (PrimaryKeyConstraint("terminal_id", "id"),
+                      Index("ix_journal_id", "id"),
+                      Index("ix_journal_terminal_kind", "terminal_id", "kind", "id"),
                       Index("ix_journal_terminal_at", "terminal_id", "at"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Unique over the whole journal and increasing in the order entries were written.
+    id: Mapped[int] = mapped_column(Integer, default=NextJournalId())
     terminal_id: Mapped[str] = mapped_column(String(64))
     at = mapped_column(UtcDateTime, nullable=False)
     kind: Mapped[str] = mapped_column(String(64))
@@ -214,7 +263,9 @@ class ApiKeyRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(10))
-    terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"))
+    # No foreign key since 0007: a reference table cannot point into a distributed one
+    # (create_key checks that the terminal exists).
+    terminal_id: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at = mapped_column(UtcDateTime, nullable=False)
     expires_at = mapped_column(UtcDateTime, nullable=True)
