@@ -9,14 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk_service.persistence.credentials import ApiKeyRepository, AuthFailureRepository
 from kiosk_service.persistence.database import SQLITE_BUSY_TIMEOUT, WRITE_OPTION
-from kiosk_service.persistence.repositories import (
-    AuthorizationRepository,
-    DispenseRepository,
-    IdempotencyRepository,
-    JournalRepository,
-    QuoteRepository,
-    TerminalRepository,
-)
+from kiosk_service.persistence.repositories.authorizations import AuthorizationRepository
+from kiosk_service.persistence.repositories.dispenses import DispenseRepository
+from kiosk_service.persistence.repositories.idempotency import IdempotencyRepository
+from kiosk_service.persistence.repositories.journal import JournalRepository
+from kiosk_service.persistence.repositories.quotes import QuoteRepository
+from kiosk_service.persistence.repositories.terminals import TerminalRepository
 
 
 class SqlUnitOfWork:

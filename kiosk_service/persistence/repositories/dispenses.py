@@ -1,0 +1,165 @@
+"""Dispenses and their note-by-note outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from denomination.money import Amount
+from denomination.preferences import Preference
+from kiosk_service.errors import NotFound
+from kiosk_service.persistence.tables import DispenseNoteRow, DispenseRow, QuoteRow
+from kiosk_service.records import Dispense, DispenseState, NoteOutcome
+
+_DISPENSES = DispenseRow.__table__
+_DISPENSE_NOTES = DispenseNoteRow.__table__
+
+
+class DispenseRepository:
+    """Dispenses and their note-by-note outcomes."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, dispense: Dispense, *, device_before: Mapping[str, Any],
+            complete_from_others: bool, owner: str) -> None:
+        """Store a new dispense (normally in flight) with the device counters before it."""
+        self.session.add(DispenseRow(
+            id=dispense.id, terminal_id=dispense.terminal_id, quote_id=dispense.quote_id,
+            amount=dispense.amount.value, currency=dispense.amount.currency,
+            state=str(dispense.state), error=dispense.error, device_before=dict(device_before),
+            complete_from_others=complete_from_others, owner=owner,
+            created_at=dispense.created_at,
+            updated_at=dispense.updated_at))
+        self.session.flush()
+        self._save_notes(dispense)
+
+    def save(self, dispense: Dispense) -> None:
+        """Store the dispense's new state and outcome."""
+        self.session.flush()
+        self.session.connection().execute(
+            update(_DISPENSES).where(_DISPENSES.c.terminal_id == dispense.terminal_id,
+                                     _DISPENSES.c.id == dispense.id)
+            .values(state=str(dispense.state), error=dispense.error,
+                    updated_at=dispense.updated_at))
+        self.session.expire_all()
+        self._save_notes(dispense)
+
+    def get(self, terminal_id: str, dispense_id: str) -> Dispense:
+        """Return the dispense; raises NotFound (`not_found`)."""
+        return self._load(self._row(terminal_id, dispense_id))
+
+    def device_before(self, terminal_id: str, dispense_id: str) -> dict[str, Any]:
+        """Return the device counters recorded when the dispense started."""
+        return dict(self._row(terminal_id, dispense_id).device_before or {})
+
+    def _row(self, terminal_id: str, dispense_id: str) -> DispenseRow:
+        row = self.session.scalars(select(DispenseRow).where(
+            DispenseRow.terminal_id == terminal_id, DispenseRow.id == dispense_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"Terminal {terminal_id} has no dispense {dispense_id}.",
+                           dispense=dispense_id)
+        return row
+
+    def latest_id(self, terminal_id: str) -> str | None:
+        """Return the id of the terminal's newest dispense, or None."""
+        query = (select(DispenseRow.id).where(DispenseRow.terminal_id == terminal_id)
+                 .order_by(DispenseRow.created_at.desc(), DispenseRow.id.desc()).limit(1))
+        return self.session.scalar(query)
+
+    def picked_since(self, terminal_id: str, since: datetime) -> dict[str, int]:
+        """Return cassette id -> notes picked by the terminal's dispenses started since `since`."""
+        query = (select(DispenseNoteRow.cassette_id, func.sum(DispenseNoteRow.picked))
+                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since)
+                 .group_by(DispenseNoteRow.cassette_id))
+        return {cassette_id: int(total or 0) for cassette_id, total in self.session.execute(query)}
+
+    def picked_since_by_terminal(self, terminal_ids: list[str], since: datetime
+                                 ) -> dict[str, dict[str, int]]:
+        """Return terminal id -> cassette id -> notes picked by dispenses started since
+        `since`, for the terminals `terminal_ids` (a fleet page); one statement."""
+        if not terminal_ids:
+            return {}
+        query = (select(DispenseRow.terminal_id, DispenseNoteRow.cassette_id,
+                        func.sum(DispenseNoteRow.picked))
+                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id.in_(terminal_ids),
+                        DispenseRow.created_at >= since)
+                 .group_by(DispenseRow.terminal_id, DispenseNoteRow.cassette_id))
+        found: dict[str, dict[str, int]] = {}
+        for terminal_id, cassette_id, total in self.session.execute(query):
+            found.setdefault(terminal_id, {})[cassette_id] = int(total or 0)
+        return found
+
+    def history(self, terminal_id: str, since: datetime
+                ) -> list[tuple[datetime, int, Preference, bool]]:
+        """Return (started at, amount, the wish, whether it was met exactly) of the terminal's
+        dispenses started since `since` that did not fail, oldest first."""
+        query = (select(DispenseRow.created_at, DispenseRow.amount, QuoteRow.preference,
+                        QuoteRow.plan)
+                 .join(QuoteRow, QuoteRow.id == DispenseRow.quote_id)
+                 .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since,
+                        DispenseRow.state != DispenseState.FAILED.value)
+                 .order_by(DispenseRow.created_at, DispenseRow.id))
+        return [(at, amount, Preference.from_mapping(preference), bool(plan.get("exact")))
+                for at, amount, preference, plan in self.session.execute(query)]
+
+    def newest_start(self, terminal_id: str) -> datetime | None:
+        """Return when the terminal's newest dispense started, or None."""
+        return self.session.scalar(select(func.max(DispenseRow.created_at))
+                                   .where(DispenseRow.terminal_id == terminal_id))
+
+    def all(self, terminal_id: str) -> list[Dispense]:
+        """Return every dispense of the terminal with its notes, oldest first (the audit)."""
+        rows = list(self.session.scalars(
+            select(DispenseRow).where(DispenseRow.terminal_id == terminal_id)
+            .order_by(DispenseRow.created_at, DispenseRow.id)))
+        notes: dict[str, list[NoteOutcome]] = {}
+        query = (select(DispenseNoteRow).join(DispenseRow,
+                                               DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .where(DispenseRow.terminal_id == terminal_id)
+                 .order_by(DispenseNoteRow.cassette_id))
+        for note in self.session.scalars(query):
+            notes.setdefault(note.dispense_id, []).append(note.to_domain())
+        return [Dispense(row.id, row.terminal_id, row.quote_id,
+                         Amount(row.amount, row.currency), DispenseState(row.state),
+                         tuple(notes.get(row.id, ())), row.created_at, row.updated_at,
+                         row.error) for row in rows]
+
+    def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
+        """Return the terminal's dispenses still in flight with their owners, oldest first."""
+        query = (select(DispenseRow)
+                 .where(DispenseRow.terminal_id == terminal_id,
+                        DispenseRow.state == str(DispenseState.IN_FLIGHT))
+                 .order_by(DispenseRow.created_at))
+        return [(self._load(row), row.owner) for row in self.session.scalars(query)]
+
+    def _save_notes(self, dispense: Dispense) -> None:
+        # Core, keyed by terminal too: an update per note, an insert for a cassette the
+        # dispense had not used yet (a re-plan after a jam).
+        self.session.flush()
+        connection = self.session.connection()
+        for note in dispense.notes:
+            values = DispenseNoteRow.values_of(dispense.terminal_id, dispense.id, note)
+            changed = connection.execute(
+                update(_DISPENSE_NOTES).where(
+                    _DISPENSE_NOTES.c.terminal_id == dispense.terminal_id,
+                    _DISPENSE_NOTES.c.dispense_id == dispense.id,
+                    _DISPENSE_NOTES.c.cassette_id == note.cassette_id).values(values))
+            if not changed.rowcount:
+                connection.execute(insert(_DISPENSE_NOTES).values(values))
+        self.session.expire_all()
+
+    def _load(self, row: DispenseRow) -> Dispense:
+        query = (select(DispenseNoteRow).where(DispenseNoteRow.terminal_id == row.terminal_id,
+                                               DispenseNoteRow.dispense_id == row.id)
+                 .order_by(DispenseNoteRow.cassette_id))
+        notes = tuple(n.to_domain() for n in self.session.scalars(query))
+        return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
+                        DispenseState(row.state), notes, row.created_at, row.updated_at,
+                        row.error)

@@ -1,0 +1,50 @@
+"""The append-only audit journal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk_service.persistence.tables import JournalRow
+from kiosk_service.records import JournalEntry
+
+
+class JournalRepository:
+    """The append-only audit journal."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, entry: JournalEntry) -> None:
+        """Append an entry."""
+        self.session.add(JournalRow.from_domain(entry))
+        self.session.flush()
+
+    def all(self, terminal_id: str, *, kinds: list[str]) -> list[JournalEntry]:
+        """Return every entry of the terminal of these kinds, oldest first (the audit)."""
+        query = (select(JournalRow).where(JournalRow.terminal_id == terminal_id,
+                                          JournalRow.kind.in_(kinds))
+                 .order_by(JournalRow.id))
+        return [row.to_domain() for row in self.session.scalars(query)]
+
+    def page(self, terminal_id: str, *, kinds: list[str] | None = None,
+             since: datetime | None = None, until: datetime | None = None,
+             page: int = 1, page_size: int = 50, subject: str | None = None,
+             newest_first: bool = False) -> tuple[list[JournalEntry], int]:
+        """Return one page of entries (oldest first, or newest first) and how many match."""
+        where = [JournalRow.terminal_id == terminal_id]
+        if kinds:
+            where.append(JournalRow.kind.in_(kinds))
+        if subject is not None:
+            where.append(JournalRow.subject == subject)
+        if since is not None:
+            where.append(JournalRow.at >= since)
+        if until is not None:
+            where.append(JournalRow.at < until)
+        total = self.session.scalar(select(func.count()).select_from(JournalRow).where(*where))
+        order = JournalRow.id.desc() if newest_first else JournalRow.id
+        query = (select(JournalRow).where(*where).order_by(order)
+                 .offset((page - 1) * page_size).limit(page_size))
+        return [row.to_domain() for row in self.session.scalars(query)], int(total or 0)

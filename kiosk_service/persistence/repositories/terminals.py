@@ -1,0 +1,188 @@
+"""Terminals and their cassettes: the reads every quote and dispense starts with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from denomination.cassettes import Cassette, CassetteStatus
+from kiosk_service.errors import NotFound
+from kiosk_service.persistence.codecs import policy_from_json, policy_to_json
+from kiosk_service.persistence.tables import CassetteRow, QuoteRow, TerminalRow
+from kiosk_service.records import QuoteStatus, Terminal
+
+_TERMINALS = TerminalRow.__table__
+_CASSETTES = CassetteRow.__table__
+_QUOTES = QuoteRow.__table__
+_CASSETTE_COLUMNS = (_CASSETTES.c.id, _CASSETTES.c.currency, _CASSETTES.c.denomination,
+                     _CASSETTES.c.count, _CASSETTES.c.status, _CASSETTES.c.capacity,
+                     _CASSETTES.c.low_threshold, _CASSETTES.c.locked, _CASSETTES.c.unit)
+_TERMINAL_COLUMNS = (_TERMINALS.c.id, _TERMINALS.c.name, _TERMINALS.c.currency,
+                     _TERMINALS.c.note_limit, _TERMINALS.c.host_secret_env,
+                     _TERMINALS.c.dispenser_url, _TERMINALS.c.policy, _TERMINALS.c.region)
+
+# The statements of every quote and dispense, built once with bind parameters: building a
+# statement costs more Python than running it. Each names its terminal (docs/deploy.md).
+_TERMINAL = select(*_TERMINAL_COLUMNS).where(_TERMINALS.c.id == bindparam("terminal"))
+_TERMINAL_LOCKED = _TERMINAL.with_for_update()
+_TERMINAL_CASSETTES = (select(*_CASSETTE_COLUMNS)
+                       .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
+                       .order_by(_CASSETTES.c.position))
+#: When the terminal's oldest held quote expires (NULL: none is held).
+_OLDEST_HOLD = (select(func.min(_QUOTES.c.expires_at))
+                .where(_QUOTES.c.terminal_id == bindparam("terminal"),
+                       _QUOTES.c.status == QuoteStatus.HELD.value)
+                .scalar_subquery())
+#: The cassettes with the notes held in them, and _OLDEST_HOLD on every row.
+_TERMINAL_CASSETTES_HELD = (select(*_CASSETTE_COLUMNS, _CASSETTES.c.held,
+                                   _OLDEST_HOLD.label("oldest_hold"))
+                            .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
+                            .order_by(_CASSETTES.c.position))
+
+
+class TerminalRepository:
+    """Terminals and their cassettes. `begin_writing` starts a writing transaction (the unit of
+    work's lock_for_writing)."""
+
+    def __init__(self, session: Session, begin_writing: Callable[[], None]):
+        self.session = session
+        self.begin_writing = begin_writing
+
+    def get(self, terminal_id: str) -> Terminal:
+        """Return the terminal; raises NotFound (`not_found`)."""
+        row = self._row(terminal_id, lock=False)
+        return _terminal_of(row, tuple(map(tuple, self._core(_TERMINAL_CASSETTES, terminal_id))))
+
+    def get_for_update(self, terminal_id: str) -> Terminal:
+        """Return the terminal, locking its row until commit (SQLite: the whole database).
+
+        Call it first in a unit of work: on SQLite the lock is taken at BEGIN.
+        """
+        return self.get_for_quote(terminal_id)[0]
+
+    def get_for_quote(self, terminal_id: str
+                      ) -> tuple[Terminal, dict[str, int], datetime | None]:
+        """Return the terminal locked as get_for_update, the notes held per cassette (the
+        counters: release_expired first when the oldest hold has expired) and when its oldest
+        held quote expires (None: no quote is held); two statements.
+
+        The lock comes first, in a statement of its own: on PostgreSQL a statement that waits
+        for a row lock still reads the other tables as they were when it started.
+        """
+        if not self.session.in_transaction():
+            self.begin_writing()
+        row = self._row(terminal_id, lock=True)
+        rows = list(self._core(_TERMINAL_CASSETTES_HELD, terminal_id))
+        terminal = _terminal_of(row, tuple(tuple(c)[:len(_CASSETTE_COLUMNS)] for c in rows))
+        held = {c.id: c.held for c in rows if c.held}
+        return terminal, held, rows[0].oldest_hold if rows else None
+
+    def ids(self) -> list[str]:
+        """Return every terminal id, sorted."""
+        return list(self.session.scalars(select(TerminalRow.id).order_by(TerminalRow.id)))
+
+    def page(self, *, region: str | None = None, only: str | None = None, page: int = 1,
+             page_size: int = 50) -> tuple[list[Terminal], int]:
+        """Return one page of terminals by id (in `region`, or just `only`) and how many match
+        in all; two statements whatever the page size."""
+        where = []
+        if region is not None:
+            where.append(_TERMINALS.c.region == region)
+        if only is not None:
+            where.append(_TERMINALS.c.id == only)
+        total = self._core(select(func.count()).select_from(_TERMINALS).where(*where)).scalar()
+        rows = list(self._core(select(_TERMINALS).where(*where).order_by(_TERMINALS.c.id)
+                               .offset((page - 1) * page_size).limit(page_size)))
+        cassettes: dict[str, list[Any]] = {row.id: [] for row in rows}
+        if rows:
+            query = (select(_CASSETTES.c.terminal_id, *_CASSETTE_COLUMNS)
+                     .where(_CASSETTES.c.terminal_id.in_(list(cassettes)))
+                     .order_by(_CASSETTES.c.terminal_id, _CASSETTES.c.position))
+            for c in self._core(query):
+                cassettes[c.terminal_id].append(c)
+        return [self._terminal(row, cassettes[row.id]) for row in rows], int(total or 0)
+
+    def regions(self, *, only: str | None = None) -> list[str]:
+        """Return the regions terminals are in (of just `only`), sorted; one statement."""
+        query = select(_TERMINALS.c.region).distinct().where(_TERMINALS.c.region.is_not(None))
+        if only is not None:
+            query = query.where(_TERMINALS.c.id == only)
+        return sorted(region for (region,) in self._core(query))
+
+    def exists(self, terminal_id: str) -> bool:
+        """Return True when the terminal exists."""
+        return self.session.get(TerminalRow, terminal_id) is not None
+
+    def save(self, terminal: Terminal) -> None:
+        """Insert or replace the terminal and its cassettes."""
+        row = self.session.get(TerminalRow, terminal.id)
+        if row is None:
+            row = TerminalRow(id=terminal.id, version=0)
+            self.session.add(row)
+        row.name, row.currency, row.note_limit = terminal.name, terminal.currency, \
+            terminal.note_limit
+        row.host_secret_env, row.dispenser_url = terminal.host_secret_env, terminal.dispenser_url
+        row.region = terminal.region
+        row.policy = policy_to_json(terminal.policy, terminal.currency)
+        existing = {c.id: c for c in self._cassette_rows(terminal.id)}
+        for position, cassette in enumerate(terminal.cassettes):
+            cassette_row = existing.pop(cassette.id, None)
+            if cassette_row is None:
+                cassette_row = CassetteRow(terminal_id=terminal.id, id=cassette.id)
+                self.session.add(cassette_row)
+            cassette_row.position = position
+            cassette_row.update_from(cassette)
+            cassette_row.unit = terminal.unit_names.get(cassette.id)
+        for stale in existing.values():
+            self.session.delete(stale)
+        self.session.flush()
+
+    def save_cassette(self, terminal_id: str, cassette: Cassette) -> None:
+        """Store a changed cassette; raises NotFound when it does not exist."""
+        row = self.session.get(CassetteRow, (terminal_id, cassette.id))
+        if row is None:
+            raise NotFound(f"Terminal {terminal_id} has no cassette {cassette.id}.",
+                           cassette=cassette.id)
+        row.update_from(cassette)
+        self.session.flush()
+
+    def _row(self, terminal_id: str, *, lock: bool) -> Any:
+        # Core rows, not ORM objects: this runs on every quote and dispense.
+        row = self._core(_TERMINAL_LOCKED if lock else _TERMINAL, terminal_id).one_or_none()
+        if row is None:
+            raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
+        return row
+
+    def _core(self, statement: Any, terminal_id: str | None = None) -> Any:
+        # Pending ORM changes first, then a plain Core query: no ORM bookkeeping per row.
+        self.session.flush()
+        if terminal_id is None:
+            return self.session.connection().execute(statement)
+        return self.session.connection().execute(statement, {"terminal": terminal_id})
+
+    def _cassette_rows(self, terminal_id: str) -> list[CassetteRow]:
+        query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
+        return list(self.session.scalars(query.order_by(CassetteRow.position)))
+
+    def _terminal(self, row: Any, rows: list[Any]) -> Terminal:
+        return _terminal_of(row, tuple(tuple(c)[-len(_CASSETTE_COLUMNS):] for c in rows))
+
+
+@lru_cache(maxsize=1024)
+def _terminal_of(row: Any, cassettes: tuple[tuple, ...]) -> Terminal:
+    """Build the terminal from its row and its cassettes' _CASSETTE_COLUMNS values. Cached by
+    those values, so any change (a dispense's counts, a staff action, an import, in any
+    process) reads as another terminal: nothing to invalidate."""
+    built = tuple(Cassette(cid, currency, denomination, count, CassetteStatus(status), capacity,
+                           low_threshold, locked)
+                  for cid, currency, denomination, count, status, capacity, low_threshold,
+                  locked, _unit in cassettes)
+    return Terminal(row.id, row.name, row.currency, row.note_limit, built,
+                    row.host_secret_env, row.dispenser_url,
+                    policy_from_json(row.policy, row.currency),
+                    tuple((c[0], c[-1]) for c in cassettes if c[-1]), row.region)
