@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from denomination.money import Amount
@@ -17,6 +17,12 @@ from kiosk_service.records import Dispense, DispenseState, NoteOutcome
 
 _DISPENSES = DispenseRow.__table__
 _DISPENSE_NOTES = DispenseNoteRow.__table__
+# Joins on the whole foreign key, terminal first: under Citus a join of distributed tables
+# stays on one shard only when it pairs their distribution columns (docs/deploy.md).
+_OF_DISPENSE = and_(DispenseRow.terminal_id == DispenseNoteRow.terminal_id,
+                    DispenseRow.id == DispenseNoteRow.dispense_id)
+_OF_QUOTE = and_(QuoteRow.terminal_id == DispenseRow.terminal_id,
+                 QuoteRow.id == DispenseRow.quote_id)
 
 
 class DispenseRepository:
@@ -74,7 +80,7 @@ class DispenseRepository:
     def picked_since(self, terminal_id: str, since: datetime) -> dict[str, int]:
         """Return cassette id -> notes picked by the terminal's dispenses started since `since`."""
         query = (select(DispenseNoteRow.cassette_id, func.sum(DispenseNoteRow.picked))
-                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .join(DispenseRow, _OF_DISPENSE)
                  .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since)
                  .group_by(DispenseNoteRow.cassette_id))
         return {cassette_id: int(total or 0) for cassette_id, total in self.session.execute(query)}
@@ -87,7 +93,7 @@ class DispenseRepository:
             return {}
         query = (select(DispenseRow.terminal_id, DispenseNoteRow.cassette_id,
                         func.sum(DispenseNoteRow.picked))
-                 .join(DispenseRow, DispenseRow.id == DispenseNoteRow.dispense_id)
+                 .join(DispenseRow, _OF_DISPENSE)
                  .where(DispenseRow.terminal_id.in_(terminal_ids),
                         DispenseRow.created_at >= since)
                  .group_by(DispenseRow.terminal_id, DispenseNoteRow.cassette_id))
@@ -102,7 +108,7 @@ class DispenseRepository:
         dispenses started since `since` that did not fail, oldest first."""
         query = (select(DispenseRow.created_at, DispenseRow.amount, QuoteRow.preference,
                         QuoteRow.plan)
-                 .join(QuoteRow, QuoteRow.id == DispenseRow.quote_id)
+                 .join(QuoteRow, _OF_QUOTE)
                  .where(DispenseRow.terminal_id == terminal_id, DispenseRow.created_at >= since,
                         DispenseRow.state != DispenseState.FAILED.value)
                  .order_by(DispenseRow.created_at, DispenseRow.id))
@@ -120,8 +126,7 @@ class DispenseRepository:
             select(DispenseRow).where(DispenseRow.terminal_id == terminal_id)
             .order_by(DispenseRow.created_at, DispenseRow.id)))
         notes: dict[str, list[NoteOutcome]] = {}
-        query = (select(DispenseNoteRow).join(DispenseRow,
-                                               DispenseRow.id == DispenseNoteRow.dispense_id)
+        query = (select(DispenseNoteRow).join(DispenseRow, _OF_DISPENSE)
                  .where(DispenseRow.terminal_id == terminal_id)
                  .order_by(DispenseNoteRow.cassette_id))
         for note in self.session.scalars(query):
