@@ -7,6 +7,7 @@ from typing import Any
 
 from denomination.cassettes import Cassette
 from kiosk_service.hardware.errors import InvalidUnit
+from kiosk_service.hardware.load_checks import count_problem, denomination_problem, load_problems
 from kiosk_service.hardware.plan_checks import check_cassettes, check_counts
 from sim.machine import Machine
 
@@ -29,29 +30,20 @@ def check_units(machine: Machine, requested: Mapping[str, int]) -> None:
 
 def check_load(cassettes: list[Any], machine: Machine, true_counts: Mapping[str, int]) -> None:
     """Raise InvalidUnit listing every problem of a load."""
-    problems: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for cassette in cassettes:
-        found = problems.setdefault(str(getattr(cassette, "id", "?")), [])
-        if not isinstance(cassette, Cassette):
-            found.append("must be a denomination.Cassette")
-            continue
-        if cassette.id in seen:
-            found.append("loaded twice")
-        seen.add(cassette.id)
-        if not isinstance(cassette.denomination, int) or cassette.denomination <= 0:
-            found.append("denomination must be a positive number of minor units")
-        if not isinstance(cassette.count, int) or cassette.count < 0:
-            found.append("count must be a whole number >= 0")
-        elif cassette.capacity is not None and cassette.count > cassette.capacity:
-            found.append(f"count {cassette.count} is over the capacity {cassette.capacity}")
-        if cassette.id in machine.transport:
-            found.append("notes are jammed in the transport from this cassette")
+    problems = load_problems(cassettes, lambda cassette: _cassette_problems(cassette, machine))
+    loaded = {cassette.id for cassette in cassettes if isinstance(cassette, Cassette)}
     for cassette_id, notes in true_counts.items():
-        if cassette_id not in seen:
+        if cassette_id not in loaded:
             problems.setdefault(cassette_id, []).append("true count for a cassette not loaded")
         elif not isinstance(notes, int) or notes < 0:
             problems.setdefault(cassette_id, []).append("true count must be a whole number >= 0")
-    problems = {cid: found for cid, found in problems.items() if found}
     if problems:
         raise InvalidUnit("the load is invalid", errors=problems)
+
+
+def _cassette_problems(cassette: Cassette, machine: Machine) -> list[str]:
+    found = [problem for problem in (denomination_problem(cassette), count_problem(cassette))
+             if problem]
+    if cassette.id in machine.transport:
+        found.append("notes are jammed in the transport from this cassette")
+    return found

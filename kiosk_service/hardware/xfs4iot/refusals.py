@@ -8,8 +8,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from denomination.cassettes import Cassette
+from kiosk_service.hardware import load_checks
+from kiosk_service.hardware.load_checks import count_problem, denomination_problem
 from kiosk_service.hardware.plan_checks import check_cassettes, check_counts
 from kiosk_service.hardware.xfs4iot.cassette_map import CassetteMap
+from kiosk_service.hardware.xfs4iot.storage import Unit
 
 
 def check_plan(cassettes: CassetteMap, counts: Mapping[str, int], amount: int | None,
@@ -26,38 +29,33 @@ def check_plan(cassettes: CassetteMap, counts: Mapping[str, int], amount: int | 
 def load_problems(cassettes: CassetteMap, loads: Iterable[Any],
                   exponents: Mapping[str, int]) -> dict[str, list[str]]:
     """Return cassette id -> every reason the device cannot take this load (empty: none)."""
-    problems: dict[str, list[str]] = {}
-    seen: set[str] = set()
     units = cassettes.by_cassette()
-    for cassette in loads:
-        found = problems.setdefault(str(getattr(cassette, "id", "?")), [])
-        if not isinstance(cassette, Cassette):
-            found.append("must be a denomination.Cassette")
-            continue
-        if cassette.id in seen:
-            found.append("loaded twice")
-        seen.add(cassette.id)
-        unit = units.get(cassette.id)
-        if not isinstance(cassette.denomination, int) or cassette.denomination <= 0:
-            found.append("denomination must be a positive number of minor units")
-        elif unit is not None and (unit.currency, unit.denomination) != (
-                cassette.currency, cassette.denomination):
-            found.append(f"the device's unit {unit.name} holds {unit.currency} "
-                         f"{unit.denomination} notes (minor units); change the note type at "
-                         "the device")
-        if cassette.currency not in exponents:
-            found.append(f"currency {cassette.currency} is not in the catalogue")
-        if not isinstance(cassette.count, int) or cassette.count < 0:
-            found.append("count must be a whole number >= 0")
-        elif unit is not None and unit.capacity and cassette.count > unit.capacity:
-            found.append(f"count {cassette.count} is over the capacity {unit.capacity}")
-        elif cassette.capacity is not None and cassette.count > cassette.capacity:
-            found.append(f"count {cassette.count} is over the capacity {cassette.capacity}")
-        if unit is None:
-            found.append("the device has no storage unit for this cassette")
-        elif unit.transport:
-            found.append("notes are jammed in the transport from this cassette")
-    return {cid: found for cid, found in problems.items() if found}
+    return load_checks.load_problems(loads, lambda cassette: _unit_problems(
+        cassette, units.get(cassette.id), exponents))
+
+
+def _unit_problems(cassette: Cassette, unit: Unit | None, exponents: Mapping[str, int]
+                   ) -> list[str]:
+    """Return what keeps the device's `unit` from taking the cassette, in the checks' order."""
+    found = []
+    bad_value = denomination_problem(cassette)
+    if bad_value:
+        found.append(bad_value)
+    elif unit is not None and (unit.currency, unit.denomination) != (
+            cassette.currency, cassette.denomination):
+        found.append(f"the device's unit {unit.name} holds {unit.currency} "
+                     f"{unit.denomination} notes (minor units); change the note type at "
+                     "the device")
+    if cassette.currency not in exponents:
+        found.append(f"currency {cassette.currency} is not in the catalogue")
+    bad_count = count_problem(cassette, unit.capacity if unit is not None else None)
+    if bad_count:
+        found.append(bad_count)
+    if unit is None:
+        found.append("the device has no storage unit for this cassette")
+    elif unit.transport:
+        found.append("notes are jammed in the transport from this cassette")
+    return found
 
 
 def configuration_problems(cassettes: CassetteMap, expected: Iterable[Cassette]
