@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiosk_service.hardware.errors import DriverURLError
-from kiosk_service.hardware.registry import url_options
+from kiosk_service.hardware.registry import file_path_option, url_options
 from sim.faults import FaultPlan
 
 #: The URL scheme, also the entry-point name in group cashmix.dispensers.
@@ -48,7 +48,7 @@ class SimOptions:
         return cls(**url_options(url, {
             "seed": _integer(0),
             "faults": FaultPlan.parse,
-            "state": _path,
+            "state": file_path_option("state"),
             "max_notes": _integer(1),
             "pace": _seconds,
             "take_after": _seconds,
@@ -71,9 +71,3 @@ def _seconds(raw: str) -> float:
     if not 0 <= value < float("inf"):
         raise ValueError(f"{raw!r} must be a finite number >= 0")
     return value
-
-
-def _path(raw: str) -> Path:
-    if not raw:
-        raise ValueError("state needs a file path")
-    return Path(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -72,3 +73,12 @@ def url_options(url: str, allowed: Mapping[str, Callable[[str], Any]], *,
         raise DriverURLError(f"bad dispenser URL {url!r}", url=url, errors=problems,
                              allowed=sorted(allowed))
     return options
+
+
+def file_path_option(name: str) -> Callable[[str], Path]:
+    """Return the url_options converter of option `name` that names a file (not empty)."""
+    def convert(raw: str) -> Path:
+        if not raw:
+            raise ValueError(f"{name} needs a file path")
+        return Path(raw)
+    return convert

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiosk_service.hardware.errors import DriverURLError
-from kiosk_service.hardware.registry import url_options
+from kiosk_service.hardware.registry import file_path_option, url_options
 from kiosk_service.hardware.xfs4iot.messages import DIALECTS
 
 SCHEMES = {"xfs4iot": "ws", "xfs4iots": "wss"}
@@ -55,8 +55,8 @@ class XFSOptions:
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES:
             raise DriverURLError(f"{url!r} is not an xfs4iot:// or xfs4iots:// URL", url=url)
-        options = url_options(url, {"dialect": _dialect, "service": _service,
-                                    "timeout": _timeout, "ca": _path}, location=True)
+        options = url_options(url, {"dialect": _dialect, "service": _service, "timeout": _timeout,
+                                    "ca": file_path_option("ca")}, location=True)
         try:
             port = parts.port or DEFAULT_PORT
         except ValueError:
@@ -90,9 +90,3 @@ def _timeout(raw: str) -> float:
     if not 0 < value <= 3600:
         raise ValueError(f"{raw!r} must be more than 0 and at most 3600 seconds")
     return value
-
-
-def _path(raw: str) -> Path:
-    if not raw:
-        raise ValueError("ca needs a file path")
-    return Path(raw)
