@@ -221,14 +221,9 @@ class Dialect2021(Dialect):
         return {"position": position, "additionalBunches": "0"}
 
     def _place(self, message, header, payload):
-        if message.type == MessageType.COMMAND and message.timeout is not None:
-            payload["timeout"] = message.timeout
-        elif message.type == MessageType.ACKNOWLEDGE:
+        payload.update(_timeout_or_completion(message))
+        if message.type == MessageType.ACKNOWLEDGE:
             payload["status"] = message.status or "ok"
-            if message.error_description:
-                payload["errorDescription"] = message.error_description
-        elif message.type == MessageType.COMPLETION:
-            payload["completionCode"] = message.completion_code or "success"
             if message.error_description:
                 payload["errorDescription"] = message.error_description
 
@@ -307,15 +302,10 @@ class Dialect2024(Dialect):
         return {"position": {"position": position, "additionalBunches": "0"}}
 
     def _place(self, message, header, payload):
-        if message.type == MessageType.COMMAND and message.timeout is not None:
-            header["timeout"] = message.timeout
-        elif message.type == MessageType.ACKNOWLEDGE and message.status:
+        header.update(_timeout_or_completion(message))
+        if message.type == MessageType.ACKNOWLEDGE and message.status:
             # KAL's MessageHeader.cs: errorDescription belongs to completions only.
             header["status"] = message.status
-        elif message.type == MessageType.COMPLETION:
-            header["completionCode"] = message.completion_code or "success"
-            if message.error_description:
-                header["errorDescription"] = message.error_description
 
     def _lift(self, message, header, payload):
         # Tolerated: a sender that kept 2021-1's places, or acknowledged with status "ok".
@@ -352,6 +342,19 @@ def dialect_named(name: str) -> Dialect:
     if name not in DIALECTS:
         raise ValueError(f"unknown dialect {name!r}; one of {', '.join(DIALECTS)}")
     return DIALECTS[name]()
+
+
+def _timeout_or_completion(message: Message) -> dict[str, Any]:
+    """Return a command's timeout or a completion's code and description by their wire names,
+    the same in both dialects (2021-1 puts them in the payload, 2024-3 in the header)."""
+    if message.type == MessageType.COMMAND and message.timeout is not None:
+        return {"timeout": message.timeout}
+    if message.type != MessageType.COMPLETION:
+        return {}
+    wire: dict[str, Any] = {"completionCode": message.completion_code or "success"}
+    if message.error_description:
+        wire["errorDescription"] = message.error_description
+    return wire
 
 
 def _with(message: Message, payload: dict, **changes: Any) -> Message:
