@@ -9,8 +9,9 @@ table cannot point into a distributed one). Then docs/deploy/citus.sql distribut
 
 In two passes: first every key changes with the foreign keys that point at a changing key
 dropped, then those foreign keys come back on (terminal_id, ...). PostgreSQL can only drop a
-primary key once nothing references it; SQLite (batch mode: a table copy) can only drop a
-table that nothing references without counting its rows as orphans of the children.
+primary key once no foreign key depends on it; SQLite's batch mode copies a table, drops it
+and renames the copy, and with foreign keys on SQLite refuses to drop a table whose rows
+other rows reference.
 
 Revision ID: 0007
 Revises: 0006
