@@ -11,10 +11,11 @@ acknowledge and give each message its own version. `Message` is the dialect-free
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class MessageType(StrEnum):
@@ -96,14 +97,20 @@ UNSOLICITED_EVENTS = frozenset({
 POSITION = "outDefault"
 
 
-class Dialect:
-    """One wire generation: encodes Messages to JSON text and decodes them back."""
+class Dialect(ABC):
+    """One wire generation: encodes Messages to JSON text and decodes them back.
 
-    name = ""
+    The envelope's checks are the same in every generation; a subclass says where the fields
+    that moved between generations go (`_place`, `_lift`), at which version it sends each
+    message, and the payloads whose layout changed.
+    """
 
+    #: The generation's name in a driver URL's `dialect=` ("2021-1", "2024-3").
+    name: ClassVar[str]
+
+    @abstractmethod
     def default_version(self, name: str, type_: str) -> str:
         """Return the version this dialect sends `name` at unless told otherwise."""
-        raise NotImplementedError
 
     def encode(self, message: Message) -> str:
         """Return the JSON text of `message`."""
@@ -145,42 +152,47 @@ class Dialect:
 
     # -- payload layouts that differ between dialects ----------------------------------------
 
+    @abstractmethod
     def dispense_payload(self, currency_totals: Mapping[str, float],
                          counts: Mapping[str, int]) -> dict[str, Any]:
         """Return a Dispense payload for an application mix (unit name -> notes)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def dispense_mix(self, payload: Mapping[str, Any], *, denominate: bool = False
                      ) -> MixRequest:
         """Return the mix a Dispense (or, with `denominate`, a Denominate) payload asks for;
         raises MessageError (status None: acknowledged, then completes invalidData)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def retract_payload(self, area: str = "retract", index: int = 1) -> dict[str, Any]:
         """Return a CashManagement.Retract payload for a retract area."""
-        raise NotImplementedError
 
+    @abstractmethod
     def retract_area(self, payload: Mapping[str, Any]) -> str:
         """Return the retract area a Retract payload names (default `retract`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def items_event_payload(self, position: str = POSITION) -> dict[str, Any]:
         """Return the payload of ItemsPresentedEvent / ItemsTakenEvent."""
-        raise NotImplementedError
 
+    @abstractmethod
     def present_payload(self, position: str = POSITION) -> dict[str, Any]:
         """Return the payload of a successful CashDispenser.Present completion."""
-        raise NotImplementedError
 
     # -- inside -----------------------------------------------------------------------------
 
+    @abstractmethod
     def _place(self, message: Message, header: dict, payload: dict) -> None:
-        raise NotImplementedError
+        """Put the message's timeout, completion code, error description and acknowledge
+        status into this generation's places in the `header` and `payload` being sent."""
 
+    @abstractmethod
     def _lift(self, message: Message, header: Mapping, payload: dict) -> Message:
-        raise NotImplementedError
+        """Return `message` with those fields taken from where this generation keeps them
+        (and out of `payload`)."""
 
     def _payload_required(self, message: Message) -> bool:
+        """True when the message is sent with a payload even if it has no fields."""
         return False
 
 
