@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,3 +42,13 @@ def failure(error: DispenserError, events: tuple[Event, ...] = ()) -> Answer:
         return Answer(events=events, completion_code=code, error_description=error.message)
     return Answer(events=events, completion_code="commandErrorCode", error_code=code,
                   error_description=error.message)
+
+
+def answer_of(operation: Callable[[], Any]) -> Answer:
+    """Run a device operation whose completion says only whether it worked: success, or the
+    `failure` of its DispenserError."""
+    try:
+        operation()
+    except DispenserError as error:
+        return failure(error)
+    return Answer()

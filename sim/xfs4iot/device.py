@@ -20,7 +20,7 @@ from kiosk_service.hardware.status import CassetteStatus, DeviceStatus, OutputPo
 from kiosk_service.hardware.xfs4iot.messages import Dialect, MessageError
 from kiosk_service.hardware.xfs4iot.storage import face_number, minor_of
 from sim.dispenser import SimulatedDispenser
-from sim.xfs4iot.answers import Answer, Event, failure
+from sim.xfs4iot.answers import Answer, Event, answer_of, failure
 from sim.xfs4iot.denominate import SERVICE_MIXES, denominate, storage_error
 from sim.xfs4iot.units import UnitMap, capabilities, common_status, storage
 
@@ -130,11 +130,7 @@ class DeviceService:
                 CassetteStatus.OK if current.status == CassetteStatus.OK else current.status,
                 current.capacity, low if isinstance(low, int) else current.low_threshold,
                 bool(locked)))
-        try:
-            self.device.load(cassettes)
-        except DispenserError as error:
-            return failure(error)
-        return Answer()
+        return answer_of(lambda: self.device.load(cassettes))
 
     # -- CashDispenser ----------------------------------------------------------------------
 
@@ -195,11 +191,7 @@ class DeviceService:
         return Answer(events=events, payload=self.dialect.present_payload())
 
     def _CashDispenser_Reject(self, payload):
-        try:
-            self.device.reject()
-        except DispenserError as error:
-            return failure(error)
-        return Answer()
+        return answer_of(self.device.reject)
 
     def _CashDispenser_GetPresentStatus(self, payload):
         return Answer(payload={"denomination": self._denomination(self._last_dispensed),
@@ -223,11 +215,7 @@ class DeviceService:
         return Answer()
 
     def _CashManagement_Reset(self, payload):
-        try:
-            self.device.reset()
-        except DispenserError as error:
-            return failure(error)
-        return Answer()
+        return answer_of(self.device.reset)
 
     # -- inside -----------------------------------------------------------------------------
 
@@ -254,7 +242,6 @@ class DeviceService:
                       completion_code="commandErrorCode",
                       error_code=XFS_CODE_OF.get(type(error), "cashUnitError"),
                       error_description=error.message)
-
 
     def _note_errors(self, result: OperationResult):
         for event in result.events:
