@@ -14,12 +14,14 @@ Method, in four steps:
 3. **Search.** Optuna's TPE sampler (fixed seed, constraints on visits and refusals) over the
    whole-note load and threshold of every cassette around the start and the file's own load
    (tried first: the start scaled up and down, the file's load, the file's load scaled to the
-   target's visits, and the start with the smaller notes' thresholds as in the file, so the
-   large notes call the visits), within capacity; each candidate is simulated in operation on
-   the train seeds.
-4. **Confirmation.** The analytic start and a few feasible candidates of the search, spread
-   from the cheapest to the dearest, are scored again on more seeds (the confirmation seeds),
-   and so is the baseline: every candidate and the baseline see the same demand (common
+   target's visits, the start with the smaller notes' thresholds as in the file, so the
+   large notes call the visits, and the safety ladder: the start with the largest notes'
+   thresholds, and their loads by as many notes, covering the lead time at higher quantiles,
+   so the same visits come with more stock in hand when the crew is called), within capacity;
+   each candidate is simulated in operation on the train seeds.
+4. **Confirmation.** The analytic start, its safety ladder and the cheapest other feasible
+   candidates of the search are scored again on more seeds (the confirmation seeds), and so is
+   the baseline: every candidate and the baseline see the same demand (common
    random numbers), so their per-seed differences are paired. The target is resolved again on
    all these seeds; when its refusal limit is the baseline's, a finalist must stay under it by
    a margin (`REFUSAL_MARGIN_Z` standard errors of the paired difference). The cheapest
@@ -52,12 +54,17 @@ AMPLE_NOTES = 50_000
 LOAD_QUANTILE = (0.95, 0.5)
 #: Quantile of use over the lead time that the low threshold covers, smallest to largest note.
 THRESHOLD_QUANTILE = (0.9, 0.5)
+#: The safety ladder: the largest note's threshold quantile raised step by step (the others in
+#: between by rank), its load by as many notes: the refusals traded for cash at the same visits.
+#: Steps of 0.05 cost about 2-3 % of the typical ATM's mean cash each.
+SAFETY_QUANTILES = (0.55, 0.6, 0.65, 0.7)
 #: Search range around the analytic start, as factors of its load and threshold.
 LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
 #: The start scaled by these factors is also tried first (the cash-for-visits direction).
 START_SCALES = (1.0, 0.9, 1.1)
-#: Candidates of the search scored again on the confirmation seeds.
-FINALISTS = 6
+#: Candidates scored again on the confirmation seeds: the start, its ladder and the cheapest
+#: other feasible ones.
+FINALISTS = 7
 #: Standard errors of the paired per-seed refusal difference kept as a margin below the
 #: baseline's refusals (when the limit is the baseline's): one-sided, about 84 % confidence.
 REFUSAL_MARGIN_Z = 1.0
@@ -199,11 +206,14 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     target = resolve_target(goal, baseline, max_visits=max_visits, max_cash=max_cash,
                             max_refused=max_refused)
     use = measure_use(terminal, evaluator, policy, seeds)
-    start = analytic_start(terminal, use, target, evaluator.setting.replenishment)
+    replenishment = evaluator.setting.replenishment
+    start = analytic_start(terminal, use, target, replenishment)
+    ladder = [analytic_start(terminal, use, target, replenishment, safety=q)
+              for q in SAFETY_QUANTILES]
     anchors = [start, Candidate.of(terminal)]
     if target.max_visits and baseline.visits and target.max_visits != baseline.visits:
         anchors.append(proportional(terminal, baseline.visits / target.max_visits))
-    anchors.append(large_notes_call(terminal, start))
+    anchors += [large_notes_call(terminal, start), *ladder]
     space = search_space(terminal, anchors)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
@@ -237,7 +247,7 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     overlap = set(confirm) & set(seeds)
     if overlap:
         raise ValueError(f"confirmation seeds must be new; also in train: {sorted(overlap)}")
-    best = _finalists(done, target, finalists)
+    best = _finalists(done, target, finalists, ladder)
     extra = evaluator.score_many(terminal, baseline_policy, [Candidate.of(terminal)], confirm)
     pooled_baseline = Score(baseline.seeds + extra[0].seeds)
     pooled_target = resolve_target(goal, pooled_baseline, max_visits=max_visits,
@@ -260,20 +270,21 @@ def choose(trials: Sequence[Trial], target: Target) -> Trial:
     return min(trials, key=lambda t: (_shortfall(t, target), t.number))
 
 
-def _finalists(trials: Sequence[Trial], target: Target, count: int) -> list[Trial]:
-    """Return `count` trials to confirm: the analytic start (the first trial), then the
-    feasible ones spread evenly from the best objective to the worst (the cheapest sit on the
-    edge of the limits, where the confirmation margin often rejects them), topped up with
-    those closest to feasible."""
+def _finalists(trials: Sequence[Trial], target: Target, count: int,
+               ladder: Sequence[Candidate]) -> list[Trial]:
+    """Return `count` trials to confirm: the analytic start (the first trial), its safety
+    ladder (nested: each step holds more stock at the same visits, so one of them meets a
+    refusal margin at the least extra cash), then the cheapest other feasible ones, topped up
+    with those closest to feasible.
+
+    The search's cheapest feasible candidates sit on the edge of the limits on the train
+    seeds, and the confirmation rejects most of them; the ladder keeps a way back from it."""
     start, rest = trials[0], trials[1:]
-    ranked = sorted(rest, key=lambda t: (_shortfall(t, target), target.objective(t.score),
-                                         t.number))
-    feasible = [t for t in ranked if t.feasible]
-    count = max(0, count - 1)
-    if len(feasible) <= count:
-        return [start, *ranked[:count]]
-    return [start, *(feasible[round(i * (len(feasible) - 1) / max(count - 1, 1))]
-                     for i in range(count))]
+    steps = set(ladder) - {start.candidate}
+    chosen = [start, *(t for t in rest if t.candidate in steps)][:count]
+    ranked = sorted((t for t in rest if t not in chosen),
+                    key=lambda t: (_shortfall(t, target), target.objective(t.score), t.number))
+    return chosen + ranked[:count - len(chosen)]
 
 
 def _shortfall(trial: Trial, target: Target) -> float:
@@ -311,18 +322,19 @@ def measure_use(terminal: Terminal, evaluator: Evaluator, policy: str,
                            for i in range(len(terminal.cassettes))) for run in runs))
 
 
-def analytic_start(terminal: Terminal, use: Use, target: Target,
-                   replenishment: Replenishment) -> Candidate:
-    """Return the start load and thresholds for the target's visit interval (module doc)."""
+def analytic_start(terminal: Terminal, use: Use, target: Target, replenishment: Replenishment,
+                   *, safety: float = THRESHOLD_QUANTILE[1]) -> Candidate:
+    """Return the start load and thresholds for the target's visit interval (module doc);
+    `safety` is the quantile of lead-time use the largest note's threshold covers."""
     lead = replenishment.lead_hours if replenishment.on_low else 0
     longest = (replenishment.every_days * 24 if replenishment.every_days
                else DAYS_PER_MONTH * 24)
     if target.goal == Goal.LEAST_CASH and target.max_visits:
         interval = min(longest, round(DAYS_PER_MONTH * 24 / target.max_visits))
-        return _start_for(terminal, use, interval, lead)
-    best = _start_for(terminal, use, lead + 1, lead)
+        return _start_for(terminal, use, interval, lead, safety)
+    best = _start_for(terminal, use, lead + 1, lead, safety)
     for interval in range(lead + 1, longest + 1, 6):
-        candidate = _start_for(terminal, use, interval, lead)
+        candidate = _start_for(terminal, use, interval, lead, safety)
         if target.max_cash is not None and _expected_cash(terminal, use, candidate,
                                                           interval) > target.max_cash:
             break
@@ -330,14 +342,15 @@ def analytic_start(terminal: Terminal, use: Use, target: Target,
     return best
 
 
-def _start_for(terminal: Terminal, use: Use, interval: int, lead: int) -> Candidate:
+def _start_for(terminal: Terminal, use: Use, interval: int, lead: int,
+               safety: float) -> Candidate:
     ranks = {d: r for r, d in enumerate(terminal.denominations)}
     top = max(len(ranks) - 1, 1)
     load, thresholds = [], []
     for i, cassette in enumerate(terminal.cassettes):
         share = ranks[cassette.denomination] / top
-        q_load, q_low = (q[0] + (q[1] - q[0]) * share for q in (LOAD_QUANTILE,
-                                                                  THRESHOLD_QUANTILE))
+        q_load, q_low = (q[0] + (q[1] - q[0]) * share
+                         for q in (LOAD_QUANTILE, (THRESHOLD_QUANTILE[0], safety)))
         threshold = use.quantile(i, lead, q_low) if lead else 0
         notes = use.quantile(i, max(interval - lead, 1), q_load) + threshold
         capacity = cassette.capacity or max(notes, cassette.count)
