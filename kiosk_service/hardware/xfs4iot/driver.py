@@ -235,10 +235,7 @@ class XFS4IoTDispenser(Dispenser):
     def present(self) -> OperationResult:
         """Present the stacked notes (CashDispenser.Present)."""
         with self._lock:
-            self._sync_position(self._ready())
-            if self._position != OutputPosition.STACKED:
-                raise NoItems(f"nothing stacked to present (position {self._position})")
-            before = self._read_storage()
+            before = self._stacked_counters("present")
             self._presenting, self._taken = True, False
             try:
                 reply = self._link.act("CashDispenser.Present", {"position": "outDefault"},
@@ -273,8 +270,7 @@ class XFS4IoTDispenser(Dispenser):
                 self._link.drain()
                 if self._taken:
                     return self._report_take(Operation.WAIT_FOR_TAKE, ())
-                if self._position != OutputPosition.PRESENTED or not self._presented:
-                    raise NoItems(f"nothing presented to wait for (position {self._position})")
+                self._check_presented("wait for")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     timed_out = (DeviceEvent(EventKind.TAKE_TIMEOUT),)
@@ -293,8 +289,7 @@ class XFS4IoTDispenser(Dispenser):
             if self._taken:
                 raise ItemsTaken("the customer took the notes before the retract",
                                  result=self._report_take(Operation.RETRACT, ()))
-            if self._position != OutputPosition.PRESENTED or not self._presented:
-                raise NoItems(f"nothing presented to retract (position {self._position})")
+            self._check_presented("retract")
             result = self._retract(Operation.RETRACT, ())
             if result.taken:
                 raise ItemsTaken("the customer took the notes as the shutter closed",
@@ -304,10 +299,7 @@ class XFS4IoTDispenser(Dispenser):
     def reject(self) -> OperationResult:
         """Send the stacked notes to the reject bin (CashDispenser.Reject)."""
         with self._lock:
-            self._sync_position(self._ready())
-            if self._position != OutputPosition.STACKED:
-                raise NoItems(f"nothing stacked to reject (position {self._position})")
-            before = self._read_storage()
+            before = self._stacked_counters("reject")
             reply = self._link.act("CashDispenser.Reject", None, lost_ok=True)
             moved = {c: m for c, m in self._read_storage().moved_since(before).items()
                      if m.rejected}
@@ -447,6 +439,19 @@ class XFS4IoTDispenser(Dispenser):
         if state != DeviceState.ONLINE:
             raise DeviceNotReady(f"the device is {state}; reset() first")
         return common
+
+    def _stacked_counters(self, operation: str) -> CassetteMap:
+        """Raise NoItems unless notes are stacked, as the device reports it now; return the
+        counters before `operation` moves them."""
+        self._sync_position(self._ready())
+        if self._position != OutputPosition.STACKED:
+            raise NoItems(f"nothing stacked to {operation} (position {self._position})")
+        return self._read_storage()
+
+    def _check_presented(self, operation: str) -> None:
+        """Raise NoItems unless notes we know of wait at the output position."""
+        if self._position != OutputPosition.PRESENTED or not self._presented:
+            raise NoItems(f"nothing presented to {operation} (position {self._position})")
 
     def _check_idle(self, common: Mapping[str, Any]) -> None:
         self._link.drain()
