@@ -7,8 +7,9 @@ Prints, each on the test seeds (means, min-max over seeds):
 1. Cashmix with a planned load against bank_optimal with the file's load: visits, mean cash,
    refusals no higher, and at least 85 % of wishes met; and the planner's wall time with
    --jobs processes (target: under 2 minutes).
-2. bank_optimal with a planned load against its file's load: at least 20 % less mean cash at
-   no more visits, or at least 20 % fewer visits at no more mean cash.
+2. bank_optimal with a planned load against its file's load, both branches, and which is met:
+   at least 20 % less mean cash at no more visits (least cash), or at least 20 % fewer visits
+   at no more mean cash (fewest visits, the cash limit bank_optimal's own on the file's load).
 3. With 30 % of customers asking for small notes: planned Cashmix at no more visits than
    bank_optimal with the file's load.
 4. The health trade (policy cashmix_trade: a near-equivalent mix sparing a low cassette)
@@ -79,27 +80,12 @@ def main() -> None:
         _check(f"planner under {SECONDS_TARGET} s with --jobs {args.jobs}",
                run.seconds < SECONDS_TARGET, f"{run.seconds:.1f} s wall")
     if 2 in parts:
-        run = _plan(terminal, [], "bank_optimal", (train, confirm), test, trials, args.jobs)
-        base, planned = run.baseline, run.planned
         print("\n2. bank_optimal planned vs bank_optimal on the file's load")
-        _rows(run)
-        saving = 1 - planned.mean_cash / base.mean_cash
-        _check(">= 20 % less mean cash at no more visits",
-               saving >= 0.20 and planned.visits <= base.visits,
-               f"{saving:.1%} less ({_k(planned.mean_cash)} vs {_k(base.mean_cash)}), visits "
-               f"{planned.visits:.2f} vs {base.visits:.2f}, refusals {planned.refused:.2%} "
-               f"vs {base.refused:.2%}")
-        run = _plan(terminal, [], "bank_optimal", (train, confirm), test, trials, args.jobs,
-                    Goal.FEWEST_VISITS)
-        base, planned = run.baseline, run.planned
-        print("   or fewest visits at no more mean cash:")
-        _rows(run)
-        saved = 1 - planned.visits / base.visits
-        _check(">= 20 % fewer visits at no more mean cash",
-               saved >= 0.20 and planned.mean_cash <= base.mean_cash,
-               f"{saved:.1%} fewer ({planned.visits:.2f} vs {base.visits:.2f}), cash "
-               f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)}, refusals "
-               f"{planned.refused:.2%} vs {base.refused:.2%}")
+        met = [_branch(terminal, (train, confirm), test, trials, args.jobs, goal)
+               for goal in (Goal.LEAST_CASH, Goal.FEWEST_VISITS)]
+        branches = [name for name, ok in zip(("least cash", "fewest visits"), met, strict=True)
+                    if ok]
+        print(f"   => target met by: {', '.join(branches) or 'neither branch'}")
     if 3 in parts:
         run = _plan(terminal, SMALL_30, "cashmix", (train, confirm), test, trials, args.jobs)
         base, planned = run.baseline, run.planned
@@ -107,11 +93,33 @@ def main() -> None:
         _rows(run)
         _check("visits no more", planned.visits <= base.visits,
                f"{planned.visits:.2f} vs {base.visits:.2f}")
-
-
     if 4 in parts:
         print("\n4. Health trade (cashmix_trade) against cashmix, test seeds")
         _trade(terminal, cashmix_run, test, args.jobs)
+
+
+def _branch(terminal, seeds, test, trials, jobs, goal: Goal) -> bool:
+    """Plan bank_optimal for one branch of target 2, print it; return whether it is met: 20 %
+    less mean cash at no more visits (least cash), or 20 % fewer visits at no more mean cash
+    (fewest visits, the cash limit bank_optimal's own on the file's load)."""
+    run = _plan(terminal, [], "bank_optimal", seeds, test, trials, jobs, goal)
+    base, planned = run.baseline, run.planned
+    cash_cut = 1 - planned.mean_cash / base.mean_cash
+    visits_cut = 1 - planned.visits / base.visits
+    if goal == Goal.LEAST_CASH:
+        name, cut = "less mean cash at no more visits", cash_cut
+        kept = planned.visits <= base.visits
+    else:
+        name, cut = "fewer visits at no more mean cash", visits_cut
+        kept = planned.mean_cash <= base.mean_cash
+    print(f"   {goal}:")
+    _rows(run)
+    ok = cut >= 0.20 and kept
+    _check(f">= 20 % {name}", ok,
+           f"{cash_cut:.1%} less cash ({_k(planned.mean_cash)} vs {_k(base.mean_cash)}), "
+           f"{visits_cut:.1%} fewer visits ({planned.visits:.2f} vs {base.visits:.2f}), "
+           f"refusals {planned.refused:.2%} vs {base.refused:.2%}")
+    return ok
 
 
 def _trade(terminal, run: PlanRun, test, jobs) -> None:

@@ -61,31 +61,21 @@ class SeedFigures:
     failures: WishFailures | None = None
 
 
+def _mean_of(figure: str, doc: str) -> property:
+    """Return a read-only property: the mean over a Score's seeds of a SeedFigures field."""
+    return property(lambda score: fmean(getattr(s, figure) for s in score.seeds), doc=doc)
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """A candidate's figures over seeds: per seed, and their means."""
 
     seeds: tuple[SeedFigures, ...]
 
-    @property
-    def visits(self) -> float:
-        """Return the mean visits a month."""
-        return fmean(s.visits_per_month for s in self.seeds)
-
-    @property
-    def mean_cash(self) -> float:
-        """Return the mean over seeds of the mean cash held (minor units)."""
-        return fmean(s.mean_cash for s in self.seeds)
-
-    @property
-    def refused(self) -> float:
-        """Return the mean refused share."""
-        return fmean(s.refused for s in self.seeds)
-
-    @property
-    def met(self) -> float:
-        """Return the mean share of wishes met exactly."""
-        return fmean(s.met for s in self.seeds)
+    visits = _mean_of("visits_per_month", "The mean visits a month.")
+    mean_cash = _mean_of("mean_cash", "The mean over seeds of the mean cash held (minor units).")
+    refused = _mean_of("refused", "The mean refused share.")
+    met = _mean_of("met", "The mean share of wishes met exactly.")
 
     def spread(self, figure: str) -> tuple[float, float, float]:
         """Return (min, max, population sd) over seeds of `figure` (a SeedFigures field)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,14 +130,6 @@ def run_plan_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `plan` as its own command; return the exit status."""
-    parser = argparse.ArgumentParser(prog="kiosk-sim")
-    commands = parser.add_subparsers(dest="command", required=True)
-    add_plan_command(commands)
-    return run_plan_command(parser.parse_args(argv))
-
-
 def _rate(text: str) -> float:
     value = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
     if not 0 <= value <= 1:
@@ -178,7 +169,3 @@ class _Bar:
         """Print a line above the bar (or nothing when quiet)."""
         if self.progress is not None:
             self.progress.console.print(text)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -37,15 +37,7 @@ def search(plan: Plan, path: Path, title: str, scale: int = THOUSANDS) -> Path:
     base = _on(plan.baseline_train, plan.train_seeds)
     axis.scatter([base.visits], [base.mean_cash / scale], marker="X", s=70, color="#c92a2a",
                  label="bank_optimal, file's load")
-    axis.set_xlabel("visits a month (train seeds, in sample)")
-    axis.set_ylabel("mean cash held (thousands)")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize=8, frameon=False)
-    axis.set_title(title, loc="left", fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=DPI)
-    plt.close(figure)
-    return path
+    return _save_cash_by_visits(figure, axis, "train seeds, in sample", title, path)
 
 
 def _on(score: Score, seeds: tuple[int, ...]) -> Score:
@@ -104,7 +96,12 @@ def frontier(points: Sequence[FrontierPoint], path: Path, title: str,
         axis.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt=f"o{style}", capsize=2, markersize=4,
                       color=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)], label=name,
                       linewidth=1.2, elinewidth=0.7)
-    axis.set_xlabel("visits a month (test seeds)")
+    return _save_cash_by_visits(figure, axis, "test seeds", title, path)
+
+
+def _save_cash_by_visits(figure, axis, seeds: str, title: str, path: Path) -> Path:
+    """Label a mean-cash-against-visits plot (visits on `seeds`), save it and close it."""
+    axis.set_xlabel(f"visits a month ({seeds})")
     axis.set_ylabel("mean cash held (thousands)")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, frameon=False)
