@@ -32,24 +32,19 @@ from kiosk_service.hardware.errors import (
     InvalidUnit,
     ItemsLeft,
     ItemsTaken,
-    NoItems,
     PowerFailure,
     SequenceError,
 )
 from kiosk_service.hardware.results import DeviceEvent, EventKind, Operation, OperationResult
-from kiosk_service.hardware.status import (
-    BinKind,
-    DeviceState,
-    DeviceStatus,
-    OutputPosition,
-    ShutterState,
-)
+from kiosk_service.hardware.status import BinKind, DeviceState, DeviceStatus
 from kiosk_service.hardware.xfs4iot.cassette_map import CassetteMap
+from kiosk_service.hardware.xfs4iot.common_status import device_state, shutter
 from kiosk_service.hardware.xfs4iot.connection import Connection, Observer, Reply
 from kiosk_service.hardware.xfs4iot.discovery import discover
 from kiosk_service.hardware.xfs4iot.link import Link, error_from
-from kiosk_service.hardware.xfs4iot.messages import Dialect2024, Message, dialect_named
+from kiosk_service.hardware.xfs4iot.messages import Dialect2024, dialect_named
 from kiosk_service.hardware.xfs4iot.options import XFSOptions
+from kiosk_service.hardware.xfs4iot.position import OutputTracker
 from kiosk_service.hardware.xfs4iot.refusals import (
     check_plan,
     configuration_problems,
@@ -66,8 +61,6 @@ from kiosk_service.hardware.xfs4iot.storage import (
 #: Slice of a wait for the customer in which other callers may use the device.
 WAIT_SLICE = 0.2
 
-_DEVICE_STATES = {"online": DeviceState.ONLINE, "deviceBusy": DeviceState.ONLINE,
-                  "powerOff": DeviceState.POWER_OFF}
 _NOTE_ERRORS = {"doubleNote": EventKind.DOUBLE_PICK}
 _STORAGE_FAILURES = {"error": EventKind.JAM, "empty": EventKind.CASSETTE_EMPTY,
                      "missing": EventKind.CASSETTE_MISSING}
@@ -77,8 +70,8 @@ class XFS4IoTDispenser(Dispenser):
     """The `xfs4iot://` and `xfs4iots://` driver (see the module docstring).
 
     One operation at a time (a lock); `wait_for_take` lets others in between its slices. The
-    output position is tracked from the operations and unsolicited events and brought in line
-    with Common.Status before every operation that depends on it.
+    output position is tracked (position.py) from the operations and unsolicited events and
+    brought in line with Common.Status before every operation that depends on it.
     """
 
     def __init__(self, options: XFSOptions, *, clock: Clock, exponents: Mapping[str, int],
@@ -92,22 +85,21 @@ class XFS4IoTDispenser(Dispenser):
         self._declared: dict[str, CassetteStatus] = {}
         self._lock = threading.RLock()
         self._closed = False
-        self._position = OutputPosition.IDLE
-        self._presented: dict[str, int] = {}
-        self._taken = False
-        self._presenting = False     # a take reported before Present completes still counts
         self._interrupted: OperationResult | None = None
         self._service = discover(options, observer=observer)
         dialect = dialect_named(options.dialect)
         if isinstance(dialect, Dialect2024):
             dialect.versions = dict(self._service.versions)
         self._dialect = dialect
-        connection = Connection(self._service.uri, dialect, ssl_context=options.ssl_context(),
-                                on_unsolicited=self._unsolicited, observer=observer)
+        # The link and the output tracker need each other: the link's callbacks look it up late.
+        connection = Connection(
+            self._service.uri, dialect, ssl_context=options.ssl_context(), observer=observer,
+            on_unsolicited=lambda message: self._output.on_unsolicited(message))
         self._link = Link(connection, timeout=options.timeout, url=options.publisher,
-                          on_reconnect=self._reconcile_take,
+                          on_reconnect=lambda: self._output.reconcile_take(),
                           unit_cassettes=lambda: self._map.unit_cassettes())
         self._map = CassetteMap({}, self._explicit)
+        self._output = OutputTracker(self._link, lambda: self._map, self._read_storage)
         self._link.open()
         self._read_storage()
         if cassettes is not None:
@@ -118,7 +110,7 @@ class XFS4IoTDispenser(Dispenser):
                     "the device's storage units do not match the terminal file: " + "; ".join(
                         f"{cid}: {' '.join(found)}" for cid, found in sorted(problems.items())),
                     errors=problems)
-        self._sync_position()     # a stack the device still shows is ours to finish
+        self._output.sync()     # a stack the device still shows is ours to finish
 
     @classmethod
     def from_url(cls, url: str, *, clock: Clock | None = None,
@@ -145,20 +137,14 @@ class XFS4IoTDispenser(Dispenser):
             self._check_open()
             common = self._link.query("Common.Status").completion.payload
             self._read_storage()
-            self._sync_position(common)
+            self._output.sync(common)
             units = self._map.units.values()
-            if self._position == OutputPosition.STACKED:
-                stack = self._map.counter("stacked")
-            elif self._position == OutputPosition.PRESENTED:
-                stack = dict(self._presented)
-            else:
-                stack = {}
             return DeviceStatus(
-                device=_device_state(common), position=self._position,
-                shutter=_shutter(common), cassettes=self._map.states(),
+                device=device_state(common), position=self._output.position,
+                shutter=shutter(common), cassettes=self._map.states(),
                 reject_bin=bin_state(BinKind.REJECT, units),
                 retract_bin=bin_state(BinKind.RETRACT, units),
-                max_dispense_items=self._service.max_dispense_items, stack=stack,
+                max_dispense_items=self._service.max_dispense_items, stack=self._output.stack(),
                 transport=self._map.counter("unknown"), interrupted=self._interrupted)
 
     # -- staff ------------------------------------------------------------------------------
@@ -213,11 +199,10 @@ class XFS4IoTDispenser(Dispenser):
                 {before.unit_of(c).name: n for c, n in requested.items()})
             reply = self._link.act("CashDispenser.Dispense", payload, lost_ok=True)
             movements = self._read_storage().moved_since(before, requested=requested)
-            stacked = any(m.stacked for m in movements.values())
-            self._position = OutputPosition.STACKED if stacked else OutputPosition.IDLE
+            self._output.dispensed(any(m.stacked for m in movements.values()))
             complete = all(movements[c].stacked == n for c, n in requested.items())
             ok = complete and (reply is None or reply.ok)
-            result = OperationResult(Operation.DISPENSE, movements, self._position, ok,
+            result = OperationResult(Operation.DISPENSE, movements, self._output.position, ok,
                                      self._events(reply))
             if ok:
                 return result
@@ -225,7 +210,7 @@ class XFS4IoTDispenser(Dispenser):
                 raise HardwareError("the connection dropped mid-dispense; the device's counters "
                                     "say what was stacked", result=result)
             common = self._link.query("Common.Status").completion.payload
-            if _device_state(common) == DeviceState.POWER_OFF:
+            if device_state(common) == DeviceState.POWER_OFF:
                 self._interrupted = result
                 raise PowerFailure("power lost mid-dispense; reset() reports what was done",
                                    result=result)
@@ -236,21 +221,14 @@ class XFS4IoTDispenser(Dispenser):
         """Present the stacked notes (CashDispenser.Present)."""
         with self._lock:
             before = self._stacked_counters("present")
-            self._presenting, self._taken = True, False
-            try:
+            with self._output.presenting():
                 reply = self._link.act("CashDispenser.Present", {"position": "outDefault"},
                                        lost_ok=True)
-                # Still presenting while the counters are read: a take reported meanwhile
-                # (a quick customer) arrives before the position says `presented`.
                 after = self._read_storage()
-            finally:
-                self._presenting = False
             moved = {c: m for c, m in after.moved_since(before).items() if m.presented}
             if moved:
-                self._presented = before.counter("stacked")
-                self._position = OutputPosition.TAKEN if self._taken else \
-                    OutputPosition.PRESENTED
-                return OperationResult(Operation.PRESENT, moved, self._position, events=(
+                self._output.presented_now(before.counter("stacked"))
+                return OperationResult(Operation.PRESENT, moved, self._output.position, events=(
                     DeviceEvent(EventKind.ITEMS_PRESENTED,
                                 notes=sum(m.presented for m in moved.values())),))
             if reply is None:
@@ -258,7 +236,7 @@ class XFS4IoTDispenser(Dispenser):
             jammed = (DeviceEvent(EventKind.SHUTTER_JAMMED),) if (
                 reply.completion.error_code == "shutterNotOpen") else ()
             raise self._error(reply, "the present failed", result=OperationResult(
-                Operation.PRESENT, {}, self._position, False, jammed) if jammed else None)
+                Operation.PRESENT, {}, self._output.position, False, jammed) if jammed else None)
 
     def wait_for_take(self, timeout: float, *, retract_on_timeout: bool = True) -> OperationResult:
         """Wait for CashManagement.ItemsTakenEvent; retract on timeout (see Dispenser)."""
@@ -268,15 +246,15 @@ class XFS4IoTDispenser(Dispenser):
         while True:
             with self._lock:
                 self._link.drain()
-                if self._taken:
-                    return self._report_take(Operation.WAIT_FOR_TAKE, ())
-                self._check_presented("wait for")
+                if self._output.taken:
+                    return self._output.report_take(Operation.WAIT_FOR_TAKE, ())
+                self._output.check_presented("wait for")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     timed_out = (DeviceEvent(EventKind.TAKE_TIMEOUT),)
                     if not retract_on_timeout:
-                        return OperationResult(Operation.WAIT_FOR_TAKE, {}, self._position,
-                                               events=timed_out)
+                        return OperationResult(Operation.WAIT_FOR_TAKE, {},
+                                               self._output.position, events=timed_out)
                     return self._retract(Operation.WAIT_FOR_TAKE,
                                          timed_out + (DeviceEvent(EventKind.AUTO_RETRACT),))
                 self._link.listen(min(left, WAIT_SLICE))
@@ -286,10 +264,10 @@ class XFS4IoTDispenser(Dispenser):
         with self._lock:
             self._ready()
             self._link.drain()
-            if self._taken:
+            if self._output.taken:
                 raise ItemsTaken("the customer took the notes before the retract",
-                                 result=self._report_take(Operation.RETRACT, ()))
-            self._check_presented("retract")
+                                 result=self._output.report_take(Operation.RETRACT, ()))
+            self._output.check_presented("retract")
             result = self._retract(Operation.RETRACT, ())
             if result.taken:
                 raise ItemsTaken("the customer took the notes as the shutter closed",
@@ -305,8 +283,8 @@ class XFS4IoTDispenser(Dispenser):
                      if m.rejected}
             if not moved and reply is not None and not reply.ok:
                 raise self._error(reply, "the reject failed")
-            self._position = OutputPosition.IDLE
-            return OperationResult(Operation.REJECT, moved, self._position)
+            self._output.rejected()
+            return OperationResult(Operation.REJECT, moved, self._output.position)
 
     def reset(self) -> OperationResult:
         """Recover the device (CashManagement.Reset): the transport is cleared to the reject
@@ -322,8 +300,8 @@ class XFS4IoTDispenser(Dispenser):
             events = tuple(DeviceEvent(EventKind.TRANSPORT_CLEARED, c, m.rejected)
                            for c, m in sorted(moved.items()))
             recovered, self._interrupted = self._interrupted, None
-            self._sync_position()
-            return OperationResult(Operation.RESET, moved, self._position, events=events,
+            self._output.sync()
+            return OperationResult(Operation.RESET, moved, self._output.position, events=events,
                                    recovered=recovered)
 
     def close(self) -> None:
@@ -341,70 +319,6 @@ class XFS4IoTDispenser(Dispenser):
                                               self._exponents), self._explicit, self._declared)
         return self._map
 
-    def _unsolicited(self, message: Message) -> None:
-        if message.name != "CashManagement.ItemsTakenEvent":
-            return
-        if self._presenting:
-            self._taken = True
-        elif self._presented and self._position == OutputPosition.PRESENTED:
-            self._taken = True
-            self._position = OutputPosition.TAKEN
-
-    def _sync_position(self, common: Mapping[str, Any] | None = None) -> None:
-        """Bring the tracked output position in line with what the device reports."""
-        if common is None:
-            common = self._link.query("Common.Status").completion.payload
-        stacker, at_position = _stacker_and_position(common)
-        if stacker == "notEmpty":
-            self._position = OutputPosition.STACKED
-        elif at_position == "notEmpty":
-            if self._position not in (OutputPosition.PRESENTED, OutputPosition.TAKEN):
-                self._adopt_presented()
-            if not self._taken:
-                self._position = OutputPosition.PRESENTED
-        elif self._position == OutputPosition.STACKED:
-            self._position = OutputPosition.IDLE
-        elif self._position == OutputPosition.PRESENTED:
-            self._reconcile_take()
-
-    def _adopt_presented(self) -> None:
-        """Notes presented before this driver knew of them (a restarted caller): read them."""
-        try:
-            reply = self._link.query("CashDispenser.GetPresentStatus",
-                                     {"position": "outDefault"})
-        except DispenserError:
-            self._presented = {}        # a device without it: not known per cassette
-            return
-        values = ((reply.completion.payload.get("denomination") or {}).get("values") or {})
-        by_unit = self._map.unit_cassettes()
-        self._presented = {by_unit[name]: n for name, n in values.items()
-                           if name in by_unit and isinstance(n, int) and n > 0}
-
-    def _reconcile_take(self) -> None:
-        """After a drop while notes were presented: the counters say whether they came back
-        (a retract shows in the retract bin); otherwise the customer took them."""
-        if self._position != OutputPosition.PRESENTED or not self._presented:
-            return
-        common = self._link.query("Common.Status").completion.payload
-        if _stacker_and_position(common)[1] == "notEmpty":
-            return
-        before = bin_state(BinKind.RETRACT, self._map.units.values())
-        after = bin_state(BinKind.RETRACT, self._read_storage().units.values())
-        if after.operations > before.operations:
-            self._position, self._presented = OutputPosition.RETRACTED, {}
-        else:
-            self._taken, self._position = True, OutputPosition.TAKEN
-
-    def _report_take(self, operation: Operation, events: tuple) -> OperationResult:
-        """Report the customer's take once; the presented stack is then forgotten."""
-        movements = {c: self._map.movement(c, taken=n)
-                     for c, n in sorted(self._presented.items())}
-        notes = sum(self._presented.values())
-        self._presented, self._taken = {}, False
-        self._position = OutputPosition.TAKEN
-        return OperationResult(operation, movements, OutputPosition.TAKEN,
-                               events=events + (DeviceEvent(EventKind.ITEMS_TAKEN, notes=notes),))
-
     def _retract(self, operation: Operation, events: tuple) -> OperationResult:
         before = self._map
         reply = self._link.act("CashManagement.Retract",
@@ -416,14 +330,14 @@ class XFS4IoTDispenser(Dispenser):
         # Taken: reported as such, or nothing came back and nothing is there any more (a take
         # the driver did not hear, say while the device restarted).
         gone = reply is None or reply.completion.error_code in ("itemsTaken", "noItems")
-        if self._taken or (gone and not retracted):
-            return self._report_take(operation, events)
+        if self._output.taken or (gone and not retracted):
+            return self._output.report_take(operation, events)
         if not retracted and reply is not None and not reply.ok:
             raise self._error(reply, "the retract failed")
         movements = {c: self._map.movement(c, retracted=n)
-                     for c, n in sorted(self._presented.items())}
-        self._presented, self._position = {}, OutputPosition.RETRACTED
-        return OperationResult(operation, movements, self._position, events=events)
+                     for c, n in sorted(self._output.presented.items())}
+        self._output.retracted()
+        return OperationResult(operation, movements, self._output.position, events=events)
 
     # -- checks and answers -----------------------------------------------------------------
 
@@ -435,7 +349,7 @@ class XFS4IoTDispenser(Dispenser):
         """Raise DeviceNotReady unless the device is online; return its Common.Status."""
         self._check_open()
         common = self._link.query("Common.Status").completion.payload
-        state = _device_state(common)
+        state = device_state(common)
         if state != DeviceState.ONLINE:
             raise DeviceNotReady(f"the device is {state}; reset() first")
         return common
@@ -443,24 +357,18 @@ class XFS4IoTDispenser(Dispenser):
     def _stacked_counters(self, operation: str) -> CassetteMap:
         """Raise NoItems unless notes are stacked, as the device reports it now; return the
         counters before `operation` moves them."""
-        self._sync_position(self._ready())
-        if self._position != OutputPosition.STACKED:
-            raise NoItems(f"nothing stacked to {operation} (position {self._position})")
+        self._output.sync(self._ready())
+        self._output.check_stacked(operation)
         return self._read_storage()
-
-    def _check_presented(self, operation: str) -> None:
-        """Raise NoItems unless notes we know of wait at the output position."""
-        if self._position != OutputPosition.PRESENTED or not self._presented:
-            raise NoItems(f"nothing presented to {operation} (position {self._position})")
 
     def _check_idle(self, common: Mapping[str, Any]) -> None:
         self._link.drain()
-        self._sync_position(common)
-        if self._taken:
+        self._output.sync(common)
+        if self._output.taken:
             raise SequenceError("the customer took the last stack; collect it with "
                                 "wait_for_take() first")
-        if not self._position.empty:
-            raise ItemsLeft(f"notes are {self._position} at the output position")
+        if not self._output.position.empty:
+            raise ItemsLeft(f"notes are {self._output.position} at the output position")
 
     def _events(self, reply: Reply | None) -> tuple[DeviceEvent, ...]:
         """Return the driver interface's events for a dispense's XFS4IoT events."""
@@ -485,22 +393,3 @@ class XFS4IoTDispenser(Dispenser):
 
     def __repr__(self) -> str:
         return f"XFS4IoTDispenser({self.options!r})"
-
-
-def _device_state(common: Mapping[str, Any]) -> DeviceState:
-    device = (common.get("common") or {}).get("device")
-    return _DEVICE_STATES.get(device, DeviceState.HARDWARE_ERROR)
-
-
-def _stacker_and_position(common: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    dispenser = common.get("cashDispenser") or {}
-    positions = dispenser.get("positions") or [{}]
-    return dispenser.get("intermediateStacker"), (positions[0] or {}).get("positionStatus")
-
-
-def _shutter(common: Mapping[str, Any]) -> ShutterState:
-    positions = (common.get("cashDispenser") or {}).get("positions") or [{}]
-    shutter = str((positions[0] or {}).get("shutter") or "closed")
-    if shutter.startswith("jammed"):
-        return ShutterState.JAMMED
-    return ShutterState.OPEN if shutter == "open" else ShutterState.CLOSED
