@@ -60,10 +60,8 @@ def create_key(role: Role, terminal_id: str | None, *, uow: SqlUnitOfWork, clock
         raise InvalidRequest("A kiosk key needs the terminal it belongs to (--terminal).",
                              {"terminal": ["required for role kiosk"]})
     now = clock.now()
-    if expires_at is not None and expires_at <= now:
-        raise InvalidRequest("The key's expiry must be in the future.",
-                             {"expires_at": ["must be in the future"]})
-    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+    _check_expiry(expires_at, now)
+    key_id, secret = _new_credentials()
     with uow:
         uow.lock_for_writing()
         if terminal_id is not None and not uow.terminals.exists(terminal_id):
@@ -72,6 +70,18 @@ def create_key(role: Role, terminal_id: str | None, *, uow: SqlUnitOfWork, clock
                              expires_at), actor, now, rotated_from)
         uow.commit()
     return f"{PREFIX}_{key_id}_{secret}"
+
+
+def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    """Raise InvalidRequest (`invalid_request`) for an expiry that is not after `now`."""
+    if expires_at is not None and expires_at <= now:
+        raise InvalidRequest("The key's expiry must be in the future.",
+                             {"expires_at": ["must be in the future"]})
+
+
+def _new_credentials() -> tuple[str, str]:
+    """Return a new key's id (matching KEY_ID) and its secret."""
+    return secrets.token_hex(6), secrets.token_urlsafe(24)
 
 
 def _add_key(uow: SqlUnitOfWork, key: ApiKey, actor: str, now: datetime,
@@ -130,10 +140,8 @@ def rotate_key(key_or_id: str, *, uow: SqlUnitOfWork, clock: Clock, actor: str =
     expiry not in the future.
     """
     now = clock.now()
-    if expires_at is not None and expires_at <= now:
-        raise InvalidRequest("The key's expiry must be in the future.",
-                             {"expires_at": ["must be in the future"]})
-    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+    _check_expiry(expires_at, now)
+    key_id, secret = _new_credentials()
     with uow:
         uow.lock_for_writing()
         old = _existing(uow, key_or_id)
