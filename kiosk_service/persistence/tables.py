@@ -250,12 +250,6 @@ class JournalRow(Base):
         return JournalEntry(self.kind, self.terminal_id, self.actor, self.at, self.subject,
                             self.reason, self.before, self.after, self.details, self.id)
 
-    @classmethod
-    def from_domain(cls, entry: JournalEntry) -> JournalRow:
-        return cls(terminal_id=entry.terminal_id, at=entry.at, kind=entry.kind,
-                   actor=entry.actor, subject=entry.subject, reason=entry.reason,
-                   before=entry.before, after=entry.after, details=entry.details)
-
 
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"

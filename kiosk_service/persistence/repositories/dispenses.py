@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from denomination.money import Amount
@@ -23,6 +23,28 @@ _OF_DISPENSE = and_(DispenseRow.terminal_id == DispenseNoteRow.terminal_id,
                     DispenseRow.id == DispenseNoteRow.dispense_id)
 _OF_QUOTE = and_(QuoteRow.terminal_id == DispenseRow.terminal_id,
                  QuoteRow.id == DispenseRow.quote_id)
+# Prebuilt Core statements for every dispense's own rows (built once: building costs more
+# than running them).
+_INSERT_DISPENSE = insert(_DISPENSES)
+_DISPENSE = select(_DISPENSES).where(_DISPENSES.c.terminal_id == bindparam("terminal"),
+                                     _DISPENSES.c.id == bindparam("dispense"))
+_SAVE_DISPENSE = (update(_DISPENSES)
+                  .where(_DISPENSES.c.terminal_id == bindparam("terminal"),
+                         _DISPENSES.c.id == bindparam("dispense"))
+                  .values(state=bindparam("new_state"), error=bindparam("new_error"),
+                          updated_at=bindparam("new_updated_at")))
+_NOTES = (select(_DISPENSE_NOTES)
+          .where(_DISPENSE_NOTES.c.terminal_id == bindparam("terminal"),
+                 _DISPENSE_NOTES.c.dispense_id == bindparam("dispense"))
+          .order_by(_DISPENSE_NOTES.c.cassette_id))
+_OUTCOME = ("denomination", "planned", "picked", "stacked", "presented", "taken", "retracted",
+            "rejected", "unknown")
+_INSERT_NOTES = insert(_DISPENSE_NOTES)
+_SAVE_NOTE = (update(_DISPENSE_NOTES)
+              .where(_DISPENSE_NOTES.c.terminal_id == bindparam("terminal"),
+                     _DISPENSE_NOTES.c.dispense_id == bindparam("dispense"),
+                     _DISPENSE_NOTES.c.cassette_id == bindparam("cassette"))
+              .values({name: bindparam(f"new_{name}") for name in _OUTCOME}))
 
 
 class DispenseRepository:
@@ -34,26 +56,37 @@ class DispenseRepository:
     def add(self, dispense: Dispense, *, device_before: Mapping[str, Any],
             complete_from_others: bool, owner: str) -> None:
         """Store a new dispense (normally in flight) with the device counters before it."""
-        self.session.add(DispenseRow(
-            id=dispense.id, terminal_id=dispense.terminal_id, quote_id=dispense.quote_id,
-            amount=dispense.amount.value, currency=dispense.amount.currency,
-            state=str(dispense.state), error=dispense.error, device_before=dict(device_before),
-            complete_from_others=complete_from_others, owner=owner,
-            created_at=dispense.created_at,
-            updated_at=dispense.updated_at))
-        self.session.flush()
-        self._save_notes(dispense)
+        connection = self._connection()
+        connection.execute(_INSERT_DISPENSE, {
+            "id": dispense.id, "terminal_id": dispense.terminal_id,
+            "quote_id": dispense.quote_id, "amount": dispense.amount.value,
+            "currency": dispense.amount.currency, "state": str(dispense.state),
+            "error": dispense.error, "device_before": dict(device_before),
+            "complete_from_others": complete_from_others, "owner": owner,
+            "created_at": dispense.created_at, "updated_at": dispense.updated_at})
+        if dispense.notes:
+            connection.execute(_INSERT_NOTES, [
+                DispenseNoteRow.values_of(dispense.terminal_id, dispense.id, note)
+                for note in dispense.notes])
 
     def save(self, dispense: Dispense) -> None:
         """Store the dispense's new state and outcome."""
-        self.session.flush()
-        self.session.connection().execute(
-            update(_DISPENSES).where(_DISPENSES.c.terminal_id == dispense.terminal_id,
-                                     _DISPENSES.c.id == dispense.id)
-            .values(state=str(dispense.state), error=dispense.error,
-                    updated_at=dispense.updated_at))
+        connection = self._connection()
+        connection.execute(_SAVE_DISPENSE, {
+            "terminal": dispense.terminal_id, "dispense": dispense.id,
+            "new_state": str(dispense.state), "new_error": dispense.error,
+            "new_updated_at": dispense.updated_at})
+        # An update per note, an insert for a cassette the dispense had not used yet (a
+        # re-plan after a jam).
+        for note in dispense.notes:
+            changed = connection.execute(_SAVE_NOTE, {
+                "terminal": dispense.terminal_id, "dispense": dispense.id,
+                "cassette": note.cassette_id,
+                **{f"new_{name}": getattr(note, name) for name in _OUTCOME}})
+            if not changed.rowcount:
+                connection.execute(_INSERT_NOTES, DispenseNoteRow.values_of(
+                    dispense.terminal_id, dispense.id, note))
         self.session.expire_all()
-        self._save_notes(dispense)
 
     def get(self, terminal_id: str, dispense_id: str) -> Dispense:
         """Return the dispense; raises NotFound (`not_found`)."""
@@ -63,9 +96,9 @@ class DispenseRepository:
         """Return the device counters recorded when the dispense started."""
         return dict(self._row(terminal_id, dispense_id).device_before or {})
 
-    def _row(self, terminal_id: str, dispense_id: str) -> DispenseRow:
-        row = self.session.scalars(select(DispenseRow).where(
-            DispenseRow.terminal_id == terminal_id, DispenseRow.id == dispense_id)).one_or_none()
+    def _row(self, terminal_id: str, dispense_id: str) -> Any:
+        row = self._connection().execute(_DISPENSE, {"terminal": terminal_id,
+                                                     "dispense": dispense_id}).one_or_none()
         if row is None:
             raise NotFound(f"Terminal {terminal_id} has no dispense {dispense_id}.",
                            dispense=dispense_id)
@@ -144,27 +177,16 @@ class DispenseRepository:
                  .order_by(DispenseRow.created_at))
         return [(self._load(row), row.owner) for row in self.session.scalars(query)]
 
-    def _save_notes(self, dispense: Dispense) -> None:
-        # Core, keyed by terminal too: an update per note, an insert for a cassette the
-        # dispense had not used yet (a re-plan after a jam).
-        self.session.flush()
-        connection = self.session.connection()
-        for note in dispense.notes:
-            values = DispenseNoteRow.values_of(dispense.terminal_id, dispense.id, note)
-            changed = connection.execute(
-                update(_DISPENSE_NOTES).where(
-                    _DISPENSE_NOTES.c.terminal_id == dispense.terminal_id,
-                    _DISPENSE_NOTES.c.dispense_id == dispense.id,
-                    _DISPENSE_NOTES.c.cassette_id == note.cassette_id).values(values))
-            if not changed.rowcount:
-                connection.execute(insert(_DISPENSE_NOTES).values(values))
-        self.session.expire_all()
-
-    def _load(self, row: DispenseRow) -> Dispense:
-        query = (select(DispenseNoteRow).where(DispenseNoteRow.terminal_id == row.terminal_id,
-                                               DispenseNoteRow.dispense_id == row.id)
-                 .order_by(DispenseNoteRow.cassette_id))
-        notes = tuple(n.to_domain() for n in self.session.scalars(query))
+    def _load(self, row: Any) -> Dispense:
+        """The dispense of a dispenses row (Core or ORM) with its notes."""
+        notes = tuple(NoteOutcome(n.cassette_id, *(getattr(n, name) for name in _OUTCOME))
+                      for n in self._connection().execute(_NOTES, {
+                          "terminal": row.terminal_id, "dispense": row.id}))
         return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
                         DispenseState(row.state), notes, row.created_at, row.updated_at,
                         row.error)
+
+    def _connection(self) -> Any:
+        # Pending ORM changes first, then plain Core statements.
+        self.session.flush()
+        return self.session.connection()

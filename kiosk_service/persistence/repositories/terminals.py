@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from denomination.cassettes import Cassette, CassetteStatus
@@ -43,6 +43,12 @@ _TERMINAL_CASSETTES_HELD = (select(*_CASSETTE_COLUMNS, _CASSETTES.c.held,
                                    _OLDEST_HOLD.label("oldest_hold"))
                             .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
                             .order_by(_CASSETTES.c.position))
+_SAVE_CASSETTE = (update(_CASSETTES)
+                  .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
+                         _CASSETTES.c.id == bindparam("cassette"))
+                  .values({name: bindparam(f"new_{name}") for name in (
+                      "currency", "denomination", "count", "capacity", "low_threshold",
+                      "status", "locked")}))
 
 
 class TerminalRepository:
@@ -144,12 +150,17 @@ class TerminalRepository:
 
     def save_cassette(self, terminal_id: str, cassette: Cassette) -> None:
         """Store a changed cassette; raises NotFound when it does not exist."""
-        row = self.session.get(CassetteRow, (terminal_id, cassette.id))
-        if row is None:
+        # Core: every settled dispense stores its cassettes' counts.
+        changed = self._core_with(_SAVE_CASSETTE, {
+            "terminal": terminal_id, "cassette": cassette.id,
+            "new_currency": cassette.currency, "new_denomination": cassette.denomination,
+            "new_count": cassette.count, "new_capacity": cassette.capacity,
+            "new_low_threshold": cassette.low_threshold, "new_status": str(cassette.status),
+            "new_locked": cassette.locked})
+        self.session.expire_all()
+        if not changed.rowcount:
             raise NotFound(f"Terminal {terminal_id} has no cassette {cassette.id}.",
                            cassette=cassette.id)
-        row.update_from(cassette)
-        self.session.flush()
 
     def _row(self, terminal_id: str, *, lock: bool) -> Any:
         # Core rows, not ORM objects: this runs on every quote and dispense.
@@ -157,6 +168,10 @@ class TerminalRepository:
         if row is None:
             raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
         return row
+
+    def _core_with(self, statement: Any, parameters: dict[str, Any]) -> Any:
+        self.session.flush()
+        return self.session.connection().execute(statement, parameters)
 
     def _core(self, statement: Any, terminal_id: str | None = None) -> Any:
         # Pending ORM changes first, then a plain Core query: no ORM bookkeeping per row.
