@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.schemas import MAX_PAGE
+from kiosk_service.api.schemas import PAGE, PAGE_SIZE, page_schema
 from kiosk_service.api.security import requires
 from kiosk_service.records import JOURNAL_KINDS, Role
 from kiosk_service.services.journal import JournalPage, read_journal
@@ -21,9 +21,8 @@ class JournalQuerySchema(Schema):
         "description": "Repeat to ask for several kinds; another kind is 422 naming these."})
     since = fields.AwareDateTime(default_timezone=None)
     until = fields.AwareDateTime(default_timezone=None)
-    # Bounded: an offset past a 64-bit integer is a database error, not an empty page.
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = PAGE
+    page_size = PAGE_SIZE
 
 
 class JournalEntrySchema(Schema):
@@ -39,11 +38,7 @@ class JournalEntrySchema(Schema):
     details = fields.Dict(allow_none=True)
 
 
-class JournalPageSchema(Schema):
-    items = fields.List(fields.Nested(JournalEntrySchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
+JournalPageSchema = page_schema("JournalPageSchema", JournalEntrySchema)
 
 
 @blp.route("/<tid>/journal")

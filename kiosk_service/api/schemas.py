@@ -1,4 +1,4 @@
-"""Schemas shared by several blueprints: money, preferences, plans, cassettes."""
+"""Schemas shared by several blueprints: money, preferences, plans, cassettes, pages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,20 @@ NOTE_COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_0
 
 #: The highest page a listing accepts: page * page_size stays far inside a 64-bit offset.
 MAX_PAGE = 1_000_000
+#: A listing's query fields. Bounded: an offset past a 64-bit integer is a database error, not
+#: an empty page.
+PAGE = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+PAGE_SIZE = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+
+def page_schema(name: str, item: type[Schema]) -> type[Schema]:
+    """Return the schema class `name` of a page of `item`s (`items`, `page`, `page_size`,
+    `total`); the name, less "Schema", names its OpenAPI component."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)), "page": fields.Integer(),
+                             "page_size": fields.Integer(), "total": fields.Integer()},
+                            name=name)
+
 
 class AmountSchema(Schema):
     """Money on the wire: `{"value": 200000, "currency": "CZK"}` (2000.00 CZK), minor units."""

@@ -7,7 +7,13 @@ from marshmallow import Schema, fields, validate
 
 from denomination.catalogue import default_catalogue
 from kiosk_service.api.blueprint import Blueprint
-from kiosk_service.api.schemas import MAX_PAGE, CassetteSchema, cassette_body
+from kiosk_service.api.schemas import (
+    PAGE,
+    PAGE_SIZE,
+    CassetteSchema,
+    cassette_body,
+    page_schema,
+)
 from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import terminals
@@ -58,9 +64,8 @@ class DispensableSchema(Schema):
 class TerminalListQuerySchema(Schema):
     region = fields.String(validate=validate.Length(min=1, max=64),
                            metadata={"description": "Only the terminals of this region."})
-    # Bounded: an offset past a 64-bit integer is a database error, not an empty page.
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = PAGE
+    page_size = PAGE_SIZE
 
 
 class FleetCassetteSchema(Schema):
@@ -91,11 +96,7 @@ class TerminalSummarySchema(Schema):
     warnings = fields.List(fields.Nested(WarningSchema))
 
 
-class TerminalPageSchema(Schema):
-    items = fields.List(fields.Nested(TerminalSummarySchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
+TerminalPageSchema = page_schema("TerminalPageSchema", TerminalSummarySchema)
 
 
 @blp.route("")
