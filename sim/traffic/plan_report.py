@@ -13,7 +13,7 @@ from sim.traffic.evaluation import Candidate, Score
 from sim.traffic.frontier import FrontierPoint
 from sim.traffic.plan_run import PlanRun
 from sim.traffic.planned_toml import planned_text
-from sim.traffic.planner import Goal
+from sim.traffic.planner import SAFETY_QUANTILES, Goal
 
 
 def write_plan(run: PlanRun, source_text: str, out: Path, *,
@@ -108,7 +108,8 @@ def frontier_table(points: Sequence[FrontierPoint], currency: str) -> str:
 def _confirm_text(plan) -> str:
     if not plan.confirm_seeds:
         return ""
-    return (f"the analytic start and {len(plan.confirmed) - 1} other finalists scored again, "
+    return (f"the analytic start, its safety ladder and the cheapest other feasible candidates "
+            f"({len(plan.confirmed)} finalists) scored again, "
             f"with the baseline, on confirmation seeds {_seeds(plan.confirm_seeds)} and chosen "
             f"on all {len(plan.in_sample_seeds)}; ")
 
@@ -184,13 +185,17 @@ def _failure_table(run: PlanRun) -> str:
 
 
 def _train_table(run: PlanRun) -> str:
+    """Return the in-sample table: the baseline, then every finalist when there was a
+    confirmation (the chosen one marked), else the analytic start and the chosen one."""
     currency = run.terminal.currency
     plan = run.plan
-    start = next((t.score for t in plan.confirmed if t.number == 0), None)
-    rows = {f"{plan.baseline_policy}, file's load": plan.baseline_train,
-            "analytic start" if start or not plan.confirm_seeds
-            else "analytic start (train seeds only)": start or plan.trials[0].score,
-            "chosen": plan.chosen.score}
+    rows = {f"{plan.baseline_policy}, file's load": plan.baseline_train}
+    if plan.confirmed:
+        for trial in plan.confirmed:
+            label = _finalist_label(plan, trial)
+            rows[f"**{label} (chosen)**" if trial == plan.chosen else label] = trial.score
+    else:
+        rows |= {"analytic start": plan.trials[0].score, "chosen": plan.chosen.score}
     lines = ["| candidate | visits/month | mean cash | refused | wish met |",
              "|---|---|---|---|---|"]
     for label, s in rows.items():
@@ -279,3 +284,14 @@ def _exponent(run: PlanRun) -> int:
 def _money(value: int, currency: str) -> str:
     money = default_catalogue().currency(currency)
     return f"{money.round_to_major(value) // 10 ** money.exponent:,} {currency}"
+
+
+def _finalist_label(plan, trial) -> str:
+    """Return how a finalist came: the analytic start, a step of its safety ladder (the
+    quantile its largest note's threshold covers), or a candidate of the search."""
+    if trial.number == 0:
+        return "analytic start"
+    if trial.candidate in plan.ladder:
+        step = plan.ladder.index(trial.candidate)
+        return f"safety ladder, largest note's threshold q{SAFETY_QUANTILES[step]:g}"
+    return f"search candidate {trial.number}"

@@ -139,7 +139,7 @@ class Trial:
 class Plan:
     """The planner's answer: the resolved target, the baseline it came from (bank_optimal, or
     another policy, on the file's load, train seeds), the analytic start, every trial, the
-    chosen candidate and its train score (in sample).
+    chosen candidate and its train score (in sample), and the start's safety ladder.
 
     With confirmation seeds, `confirmed` holds the finalists scored on the train and the
     confirmation seeds together, `chosen` is one of them, and `target` and `baseline_train`
@@ -155,6 +155,7 @@ class Plan:
     baseline_policy: str = BASELINE_POLICY
     confirm_seeds: tuple[int, ...] = ()
     confirmed: tuple[Trial, ...] = ()
+    ladder: tuple[Candidate, ...] = ()
 
     @property
     def in_sample_seeds(self) -> tuple[int, ...]:
@@ -243,7 +244,7 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     confirm = tuple(confirm_seeds)
     if not confirm:
         return Plan(policy, target, baseline, start, tuple(done), choose(done, target), seeds,
-                    baseline_policy)
+                    baseline_policy, ladder=tuple(ladder))
     overlap = set(confirm) & set(seeds)
     if overlap:
         raise ValueError(f"confirmation seeds must be new; also in train: {sorted(overlap)}")
@@ -259,7 +260,8 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
         for t, more in zip(best, scores, strict=True)
         for pooled in [Score(t.score.seeds + more.seeds)])
     return Plan(policy, pooled_target, pooled_baseline, start, tuple(done),
-                choose(confirmed, pooled_target), seeds, baseline_policy, confirm, confirmed)
+                choose(confirmed, pooled_target), seeds, baseline_policy, confirm, confirmed,
+                tuple(ladder))
 
 
 def choose(trials: Sequence[Trial], target: Target) -> Trial:

@@ -1,14 +1,26 @@
 """The cash planner on small cases: reproducible, whole notes within capacity, honest seeds."""
 
+import itertools
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score, SeedFigures, Setting
 from sim.traffic.plan_run import parse_seeds, run_plan
-from sim.traffic.planner import REFUSAL_MARGIN_Z, Goal, plan_load, resolve_target
+from sim.traffic.planner import (
+    FINALISTS,
+    REFUSAL_MARGIN_Z,
+    SAFETY_QUANTILES,
+    Goal,
+    analytic_start,
+    measure_use,
+    plan_load,
+    resolve_target,
+)
 from sim.traffic.profile import build_profile, load_tree
 from sim.traffic.replenishment import Replenishment
+from sim.traffic.terminal import read_terminal
 
 SMALL = ["volume.per_day=40", "volume.noise_sigma=0.0", "volume.outage_probability=0.0"]
 
@@ -145,3 +157,42 @@ def test_the_baselines_refusal_limit_holds_with_a_margin_seed_by_seed(candidate,
     assert target.feasible(_score(candidate)) == feasible
     given = resolve_target(Goal.LEAST_CASH, baseline, max_refused=0.02)
     assert given.paired_refused == ()
+
+
+CONFIG = Path(__file__).resolve().parents[3] / "config"
+TYPICAL, DEMO = CONFIG / "demand" / "typical-czk-atm.toml", CONFIG / "terminals" / "demo-czk.toml"
+
+
+@pytest.mark.parametrize("path", [TYPICAL, DEMO], ids=["typical", "demo"])
+def test_the_safety_ladder_adds_stock_in_hand_at_the_same_visits(path, setting):
+    terminal = read_terminal(path)
+    with Evaluator(setting) as evaluator:
+        baseline = evaluator.score(terminal, "bank_optimal", Candidate.of(terminal), (1, 2))
+        use = measure_use(terminal, evaluator, "cashmix", (1, 2))
+    target = resolve_target(Goal.LEAST_CASH, baseline)
+    steps = [analytic_start(terminal, use, target, setting.replenishment, safety=q)
+             for q in (0.5, *SAFETY_QUANTILES)]
+    for lower, higher in itertools.pairwise(steps):
+        low, high = dict(lower.thresholds), dict(higher.thresholds)
+        assert all(low[c.id] <= high[c.id] for c in terminal.cassettes)
+        cycle = {cid: n - low[cid] for cid, n in lower.load}
+        assert {cid: n - high[cid] for cid, n in higher.load} == cycle
+    largest = max(terminal.cassettes, key=lambda c: c.denomination).id
+    assert dict(steps[-1].thresholds)[largest] > dict(steps[0].thresholds)[largest]
+
+
+@pytest.mark.parametrize("path", [TYPICAL, DEMO], ids=["typical", "demo"])
+def test_the_start_and_its_ladder_are_confirmed_first(path, setting):
+    terminal = read_terminal(path)
+    with Evaluator(setting) as evaluator:
+        plan = plan_load(terminal, evaluator, "cashmix", Goal.LEAST_CASH, train_seeds=(1, 2),
+                         trials=len(SAFETY_QUANTILES) + 8, confirm_seeds=(3, 4))
+    confirmed = [t.candidate for t in plan.confirmed]
+    assert confirmed[0] == plan.start
+    assert len(plan.ladder) == len(SAFETY_QUANTILES)
+    assert set(plan.ladder) - {plan.start} <= set(confirmed)
+    assert len(plan.confirmed) == FINALISTS and plan.chosen in plan.confirmed
+    if any(t.feasible for t in plan.confirmed):
+        assert plan.chosen.feasible
+        assert all(plan.target.objective(plan.chosen.score) <= plan.target.objective(t.score)
+                   for t in plan.confirmed if t.feasible)
