@@ -4,13 +4,12 @@ driver sends maps to one of our named errors, in the one table (XFS_ERRORS)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from kiosk_service.hardware import XFS_ERRORS, DispenserError
+from tests.xfs4iot.validation import SCHEMA_2021_1 as SCHEMA
 
-SCHEMA = Path(__file__).resolve().parents[2].parent / "shared/reference/xfs4iot-2021-1/schema.json"
 COMMANDS = ("CashDispenser.Dispense", "CashDispenser.Present", "CashDispenser.Reject",
             "CashDispenser.GetPresentStatus", "CashManagement.Retract",
             "CashManagement.Reset", "Storage.SetStorage")
@@ -33,7 +32,8 @@ def _enum_of(node) -> list[str]:
 @pytest.fixture(scope="module")
 def schema():
     if not SCHEMA.exists():
-        pytest.skip("the shared XFS4IoT schema is not beside this checkout")
+        pytest.skip(f"needs the XFS4IoT 2021-1 schema at {SCHEMA} (the shared reference folder "
+                    "beside the checkout, or CASHMIX_XFS4IOT_2021_SCHEMA)")
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 

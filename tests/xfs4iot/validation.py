@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -170,8 +171,9 @@ class MessageRecorder:
 
 # -- the two dialects ------------------------------------------------------------------------
 
-class _Schemas:
-    """One dialect's schema document, its rules and the validators made from them."""
+class _Schemas(ABC):
+    """One dialect's schema document, its rules and the validators made from them; a
+    subclass says how its dialect's envelope and rules are checked."""
 
     def __init__(self, document: dict[str, Any]):
         self.document = document
@@ -189,15 +191,18 @@ class _Schemas:
             self._validators[key] = Draft202012Validator(schema, registry=self.registry)
         return self._validators[key]
 
+    @abstractmethod
     def envelope(self, message: Mapping[str, Any]) -> Draft202012Validator:
-        raise NotImplementedError
+        """Return the validator of the whole message's envelope (header and payload)."""
 
+    @abstractmethod
     def rule_key(self, header: Mapping[str, Any]) -> tuple[RuleKey | None, str]:
-        raise NotImplementedError
+        """Return the key of the rule that checks a message with this header (None: it can
+        name none) and the problem to report when the schema has no rule of that key."""
 
+    @abstractmethod
     def rule_validator(self, key: RuleKey) -> Draft202012Validator | None:
         """Return the validator of the rule `key` (None when `envelope` already applies it)."""
-        raise NotImplementedError
 
 
 class _Schemas2021(_Schemas):
