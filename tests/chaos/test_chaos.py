@@ -18,7 +18,8 @@ def test_twenty_kills_on_sqlite_lose_no_note(tmp_path):
     assert figures.dispenses > 0 and figures.notes_moved > 0
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="set CASHMIX_TEST_DATABASE_URL (.ci/run does)")
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs CASHMIX_TEST_DATABASE_URL (a PostgreSQL "
+                                              "server; .ci/run starts one)")
 def test_ten_kills_on_postgresql_lose_no_note(tmp_path):
     server = POSTGRES_URL.rsplit("/", 1)[0]
     figures = run("postgresql", 10, seed=12, folder=tmp_path, pg_server=server, timer_max=0.6,

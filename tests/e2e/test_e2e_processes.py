@@ -26,7 +26,7 @@ from kiosk_service.workers import workers_supported
 from tests.e2e.conftest import SECRET, TERMINALS, Http, Server, free_port
 from tests.xfs4iot.endpoint import endpoint_process
 
-pytestmark = pytest.mark.skipif(not workers_supported(), reason="gunicorn runs on POSIX only")
+pytestmark = pytest.mark.skipif(not workers_supported(), reason="needs gunicorn (POSIX only)")
 POSTGRES_URL = os.environ.get("CASHMIX_TEST_DATABASE_URL")
 QUOTES = 120
 
