@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
 
 from denomination.money import Amount
 from denomination.preferences import Preference
 from kiosk_service.errors import NotFound
+from kiosk_service.persistence.repositories.base import Repository
 from kiosk_service.persistence.tables import DispenseNoteRow, DispenseRow, QuoteRow
 from kiosk_service.records import Dispense, DispenseState, NoteOutcome
 
@@ -37,6 +37,13 @@ _NOTES = (select(_DISPENSE_NOTES)
           .where(_DISPENSE_NOTES.c.terminal_id == bindparam("terminal"),
                  _DISPENSE_NOTES.c.dispense_id == bindparam("dispense"))
           .order_by(_DISPENSE_NOTES.c.cassette_id))
+_LATEST = (select(_DISPENSES.c.id).where(_DISPENSES.c.terminal_id == bindparam("terminal"))
+           .order_by(_DISPENSES.c.created_at.desc(), _DISPENSES.c.id.desc()).limit(1))
+# Every dispense first settles what a dead process left in flight on its terminal.
+_IN_FLIGHT = (select(_DISPENSES)
+              .where(_DISPENSES.c.terminal_id == bindparam("terminal"),
+                     _DISPENSES.c.state == str(DispenseState.IN_FLIGHT))
+              .order_by(_DISPENSES.c.created_at))
 _OUTCOME = ("denomination", "planned", "picked", "stacked", "presented", "taken", "retracted",
             "rejected", "unknown")
 _INSERT_NOTES = insert(_DISPENSE_NOTES)
@@ -47,17 +54,13 @@ _SAVE_NOTE = (update(_DISPENSE_NOTES)
               .values({name: bindparam(f"new_{name}") for name in _OUTCOME}))
 
 
-class DispenseRepository:
+class DispenseRepository(Repository):
     """Dispenses and their note-by-note outcomes."""
-
-    def __init__(self, session: Session):
-        self.session = session
 
     def add(self, dispense: Dispense, *, device_before: Mapping[str, Any],
             complete_from_others: bool, owner: str) -> None:
         """Store a new dispense (normally in flight) with the device counters before it."""
-        connection = self._connection()
-        connection.execute(_INSERT_DISPENSE, {
+        self._execute(_INSERT_DISPENSE, {
             "id": dispense.id, "terminal_id": dispense.terminal_id,
             "quote_id": dispense.quote_id, "amount": dispense.amount.value,
             "currency": dispense.amount.currency, "state": str(dispense.state),
@@ -65,26 +68,25 @@ class DispenseRepository:
             "complete_from_others": complete_from_others, "owner": owner,
             "created_at": dispense.created_at, "updated_at": dispense.updated_at})
         if dispense.notes:
-            connection.execute(_INSERT_NOTES, [
+            self._execute(_INSERT_NOTES, [
                 DispenseNoteRow.values_of(dispense.terminal_id, dispense.id, note)
                 for note in dispense.notes])
 
     def save(self, dispense: Dispense) -> None:
         """Store the dispense's new state and outcome."""
-        connection = self._connection()
-        connection.execute(_SAVE_DISPENSE, {
+        self._execute(_SAVE_DISPENSE, {
             "terminal": dispense.terminal_id, "dispense": dispense.id,
             "new_state": str(dispense.state), "new_error": dispense.error,
             "new_updated_at": dispense.updated_at})
         # An update per note, an insert for a cassette the dispense had not used yet (a
         # re-plan after a jam).
         for note in dispense.notes:
-            changed = connection.execute(_SAVE_NOTE, {
+            changed = self._execute(_SAVE_NOTE, {
                 "terminal": dispense.terminal_id, "dispense": dispense.id,
                 "cassette": note.cassette_id,
                 **{f"new_{name}": getattr(note, name) for name in _OUTCOME}})
             if not changed.rowcount:
-                connection.execute(_INSERT_NOTES, DispenseNoteRow.values_of(
+                self._execute(_INSERT_NOTES, DispenseNoteRow.values_of(
                     dispense.terminal_id, dispense.id, note))
         self.session.expire_all()
 
@@ -97,8 +99,8 @@ class DispenseRepository:
         return dict(self._row(terminal_id, dispense_id).device_before or {})
 
     def _row(self, terminal_id: str, dispense_id: str) -> Any:
-        row = self._connection().execute(_DISPENSE, {"terminal": terminal_id,
-                                                     "dispense": dispense_id}).one_or_none()
+        row = self._execute(_DISPENSE, {"terminal": terminal_id,
+                                        "dispense": dispense_id}).one_or_none()
         if row is None:
             raise NotFound(f"Terminal {terminal_id} has no dispense {dispense_id}.",
                            dispense=dispense_id)
@@ -106,9 +108,7 @@ class DispenseRepository:
 
     def latest_id(self, terminal_id: str) -> str | None:
         """Return the id of the terminal's newest dispense, or None."""
-        query = (select(DispenseRow.id).where(DispenseRow.terminal_id == terminal_id)
-                 .order_by(DispenseRow.created_at.desc(), DispenseRow.id.desc()).limit(1))
-        return self.session.scalar(query)
+        return self._execute(_LATEST, {"terminal": terminal_id}).scalar()
 
     def picked_since(self, terminal_id: str, since: datetime) -> dict[str, int]:
         """Return cassette id -> notes picked by the terminal's dispenses started since `since`."""
@@ -171,22 +171,14 @@ class DispenseRepository:
 
     def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
         """Return the terminal's dispenses still in flight with their owners, oldest first."""
-        query = (select(DispenseRow)
-                 .where(DispenseRow.terminal_id == terminal_id,
-                        DispenseRow.state == str(DispenseState.IN_FLIGHT))
-                 .order_by(DispenseRow.created_at))
-        return [(self._load(row), row.owner) for row in self.session.scalars(query)]
+        rows = self._execute(_IN_FLIGHT, {"terminal": terminal_id}).all()
+        return [(self._load(row), row.owner) for row in rows]
 
     def _load(self, row: Any) -> Dispense:
         """The dispense of a dispenses row (Core or ORM) with its notes."""
         notes = tuple(NoteOutcome(n.cassette_id, *(getattr(n, name) for name in _OUTCOME))
-                      for n in self._connection().execute(_NOTES, {
+                      for n in self._execute(_NOTES, {
                           "terminal": row.terminal_id, "dispense": row.id}))
         return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
                         DispenseState(row.state), notes, row.created_at, row.updated_at,
                         row.error)
-
-    def _connection(self) -> Any:
-        # Pending ORM changes first, then plain Core statements.
-        self.session.flush()
-        return self.session.connection()

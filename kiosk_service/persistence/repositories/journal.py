@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
+from kiosk_service.persistence.repositories.base import Repository
 from kiosk_service.persistence.tables import JournalRow
 from kiosk_service.records import JournalEntry
 
 _INSERT = insert(JournalRow.__table__)
 
 
-class JournalRepository:
+class JournalRepository(Repository):
     """The append-only audit journal."""
-
-    def __init__(self, session: Session):
-        self.session = session
 
     def add(self, entry: JournalEntry) -> None:
         """Append an entry (one row per statement: see tables.NextJournalId)."""

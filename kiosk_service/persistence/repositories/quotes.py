@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session
 
 from denomination.money import Amount
 from denomination.preferences import Preference
 from kiosk_service.errors import NotFound
 from kiosk_service.persistence.codecs import plan_from_json, plan_to_json
+from kiosk_service.persistence.repositories.base import Repository
 from kiosk_service.persistence.tables import CassetteRow, QuoteNoteRow, QuoteRow
 from kiosk_service.records import Quote, QuoteStatus
 
@@ -71,7 +71,7 @@ _MARK_EXPIRED = update(_QUOTES).where(_EXPIRED).values(status=QuoteStatus.EXPIRE
 _RELEASE_QUOTES = _release(_QUOTES.c.id.in_(bindparam("quotes", expanding=True)))
 
 
-class QuoteRepository:
+class QuoteRepository(Repository):
     """Quotes and the notes they hold.
 
     Each cassette row keeps a `held` counter, so a quote finds the free notes without summing
@@ -86,12 +86,9 @@ class QuoteRepository:
     the mix the customer was quoted.
     """
 
-    def __init__(self, session: Session):
-        self.session = session
-
     def add(self, quote: Quote) -> None:
         """Store a new quote and its hold."""
-        self._connection().execute(_INSERT_QUOTE, {
+        self._execute(_INSERT_QUOTE, {
             "id": quote.id, "terminal_id": quote.terminal_id, "amount": quote.amount.value,
             "currency": quote.amount.currency,
             "preference": quote.preference.to_mapping(),
@@ -103,8 +100,8 @@ class QuoteRepository:
 
     def get(self, terminal_id: str, quote_id: str) -> Quote:
         """Return the quote; raises NotFound (`not_found`)."""
-        row = self._connection().execute(_QUOTE, {"terminal": terminal_id,
-                                                  "quote": quote_id}).one_or_none()
+        row = self._execute(_QUOTE, {"terminal": terminal_id,
+                                     "quote": quote_id}).one_or_none()
         if row is None:
             raise NotFound(f"Terminal {terminal_id} has no quote {quote_id}.", quote=quote_id)
         return Quote(row.id, row.terminal_id, Amount(row.amount, row.currency),
@@ -118,8 +115,8 @@ class QuoteRepository:
 
     def mark_dispensed(self, terminal_id: str, quote_id: str) -> None:
         """Mark the quote dispensed and release its hold (the notes left the cassettes)."""
-        marked = self._connection().execute(_MARK_DISPENSED, {"terminal": terminal_id,
-                                                              "quote": quote_id}).first()
+        marked = self._execute(_MARK_DISPENSED, {"terminal": terminal_id,
+                                                 "quote": quote_id}).first()
         if marked is not None:
             self._unhold(terminal_id, [quote_id])
         else:
@@ -128,8 +125,8 @@ class QuoteRepository:
 
     def _set_status(self, terminal_id: str, quote_ids: list[str], status: QuoteStatus) -> None:
         # Core, by terminal and id: every statement names its terminal (docs/deploy.md, Citus).
-        self._connection().execute(_SET_STATUS, {"terminal": terminal_id, "quotes": quote_ids,
-                                                 "new_status": str(status)})
+        self._execute(_SET_STATUS, {"terminal": terminal_id, "quotes": quote_ids,
+                                    "new_status": str(status)})
         self.session.expire_all()
 
     def replace_hold(self, quote: Quote, counts: Mapping[str, int]) -> None:
@@ -144,15 +141,13 @@ class QuoteRepository:
         statements whatever their number; return cassette id -> notes still held in the
         cassettes whose counters changed."""
         params = {"terminal": terminal_id, "at": at}
-        connection = self._connection()
-        released = dict(connection.execute(_RELEASE_EXPIRED, params).all())
-        connection.execute(_MARK_EXPIRED, params)
+        released = dict(self._execute(_RELEASE_EXPIRED, params).all())
+        self._execute(_MARK_EXPIRED, params)
         return released
 
     def held_counters(self, terminal_id: str) -> dict[str, int]:
         """Return cassette id -> held notes from the counters (exact after release_expired)."""
-        return dict(self._connection().execute(_HELD_COUNTERS,
-                                               {"terminal": terminal_id}).all())
+        return dict(self._execute(_HELD_COUNTERS, {"terminal": terminal_id}).all())
 
     def held_notes(self, terminal_id: str, at: datetime) -> dict[str, int]:
         """Return cassette id -> notes held at `at` by live quotes (expired holds count not)."""
@@ -168,19 +163,12 @@ class QuoteRepository:
     def _hold(self, quote_id: str, terminal_id: str, counts: Mapping[str, int]) -> None:
         held = {cassette_id: n for cassette_id, n in counts.items() if n}
         if held:
-            connection = self._connection()
-            connection.execute(_INSERT_QUOTE_NOTES, [
+            self._execute(_INSERT_QUOTE_NOTES, [
                 {"quote_id": quote_id, "cassette_id": cassette_id, "terminal_id": terminal_id,
                  "count": count} for cassette_id, count in held.items()])
             # A Core executemany: the hot path of every quote, without ORM bookkeeping.
-            connection.execute(_ADD_HELD, [
+            self._execute(_ADD_HELD, [
                 {"terminal": terminal_id, "cassette": c, "notes": n} for c, n in held.items()])
 
     def _unhold(self, terminal_id: str, quote_ids: list[str]) -> None:
-        self._connection().execute(_RELEASE_QUOTES, {"terminal": terminal_id,
-                                                     "quotes": quote_ids})
-
-    def _connection(self) -> Any:
-        # Pending ORM changes first, then plain Core statements.
-        self.session.flush()
-        return self.session.connection()
+        self._execute(_RELEASE_QUOTES, {"terminal": terminal_id, "quotes": quote_ids})
