@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from denomination.cassettes import Cassette, CassetteStatus
 from kiosk_service.errors import NotFound
 from kiosk_service.persistence.codecs import policy_from_json, policy_to_json
+from kiosk_service.persistence.repositories.base import Repository
 from kiosk_service.persistence.tables import CassetteRow, QuoteRow, TerminalRow
 from kiosk_service.records import QuoteStatus, Terminal
 
@@ -51,12 +52,12 @@ _SAVE_CASSETTE = (update(_CASSETTES)
                       "status", "locked")}))
 
 
-class TerminalRepository:
+class TerminalRepository(Repository):
     """Terminals and their cassettes. `begin_writing` starts a writing transaction (the unit of
     work's lock_for_writing)."""
 
     def __init__(self, session: Session, begin_writing: Callable[[], None]):
-        self.session = session
+        super().__init__(session)
         self.begin_writing = begin_writing
 
     def get(self, terminal_id: str) -> Terminal:
@@ -151,7 +152,7 @@ class TerminalRepository:
     def save_cassette(self, terminal_id: str, cassette: Cassette) -> None:
         """Store a changed cassette; raises NotFound when it does not exist."""
         # Core: every settled dispense stores its cassettes' counts.
-        changed = self._core_with(_SAVE_CASSETTE, {
+        changed = self._execute(_SAVE_CASSETTE, {
             "terminal": terminal_id, "cassette": cassette.id,
             "new_currency": cassette.currency, "new_denomination": cassette.denomination,
             "new_count": cassette.count, "new_capacity": cassette.capacity,
@@ -169,16 +170,8 @@ class TerminalRepository:
             raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
         return row
 
-    def _core_with(self, statement: Any, parameters: dict[str, Any]) -> Any:
-        self.session.flush()
-        return self.session.connection().execute(statement, parameters)
-
     def _core(self, statement: Any, terminal_id: str | None = None) -> Any:
-        # Pending ORM changes first, then a plain Core query: no ORM bookkeeping per row.
-        self.session.flush()
-        if terminal_id is None:
-            return self.session.connection().execute(statement)
-        return self.session.connection().execute(statement, {"terminal": terminal_id})
+        return self._execute(statement, None if terminal_id is None else {"terminal": terminal_id})
 
     def _cassette_rows(self, terminal_id: str) -> list[CassetteRow]:
         query = select(CassetteRow).where(CassetteRow.terminal_id == terminal_id)
