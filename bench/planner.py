@@ -6,7 +6,9 @@
 Prints, each on the test seeds (means, min-max over seeds):
 1. Cashmix with a planned load against bank_optimal with the file's load: visits, mean cash,
    refusals no higher, and at least 85 % of wishes met; and the planner's wall time with
-   --jobs processes (target: under 2 minutes).
+   --jobs processes (target: under 2 minutes). Then the same two loads on more fresh seeds
+   (--more-test-seeds), and how the refusal difference depends on the month (the in-sample
+   line of the per-seed difference on the baseline's refused share, and what it predicts).
 2. bank_optimal with a planned load against its file's load, both branches, and which is met:
    at least 20 % less mean cash at no more visits (least cash), or at least 20 % fewer visits
    at no more mean cash (fewest visits, the cash limit bank_optimal's own on the file's load).
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from statistics import fmean, linear_regression
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score, Setting
 from sim.traffic.plan_run import PlanRun, parse_seeds, run_plan
@@ -45,6 +48,8 @@ def main() -> None:
     parser.add_argument("--confirm-seeds", default=None,
                         help="confirmation seeds (default: the planner's; 'none' for none)")
     parser.add_argument("--test-seeds", default="101-106")
+    parser.add_argument("--more-test-seeds", default="107-130",
+                        help="more fresh seeds part 1's loads are also judged on")
     parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
@@ -66,19 +71,21 @@ def main() -> None:
         base, planned = run.baseline, run.planned
         print("\n1. Cashmix planned vs bank_optimal on the file's load")
         _rows(run)
-        _check("visits no more", planned.visits <= base.visits,
-               f"{planned.visits:.2f} vs {base.visits:.2f}")
-        _check("mean cash no more", planned.mean_cash <= base.mean_cash,
-               f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)} "
-               f"({planned.mean_cash / base.mean_cash - 1:+.1%})")
-        _check("refusals no more", planned.refused <= base.refused,
-               f"{planned.refused:.2%} vs {base.refused:.2%}")
-        _check("wishes met >= 85 %", planned.met >= 0.85, f"{planned.met:.1%}")
+        _dominance(base, planned)
         failures = planned.failures()
         print(f"   unmet for want of stock {failures.by_stock:.1%}, whatever the stock "
               f"{failures.by_denominations:.1%} of withdrawals")
         _check(f"planner under {SECONDS_TARGET} s with --jobs {args.jobs}",
                run.seconds < SECONDS_TARGET, f"{run.seconds:.1f} s wall")
+        more = parse_seeds(args.more_test_seeds)
+        more_base, more_planned = _judge(terminal, run, more, args.jobs)
+        print(f"   the same loads on {len(more)} more fresh seeds ({args.more_test_seeds}), "
+              "also out of sample:")
+        for label, score in (("bank_optimal, file's load", more_base),
+                             ("cashmix, planned", more_planned)):
+            print(f"   {label:<28} {_line(score)}")
+        _dominance(more_base, more_planned)
+        _month_effect(run, ((test, base, planned), (more, more_base, more_planned)))
     if 2 in parts:
         print("\n2. bank_optimal planned vs bank_optimal on the file's load")
         met = [_branch(terminal, (train, confirm), test, trials, args.jobs, goal)
@@ -122,6 +129,47 @@ def _branch(terminal, seeds, test, trials, jobs, goal: Goal) -> bool:
     return ok
 
 
+def _dominance(base: Score, planned: Score) -> None:
+    """Print target 1's checks: no more visits, mean cash and refusals, 85 % of wishes met."""
+    _check("visits no more", planned.visits <= base.visits,
+           f"{planned.visits:.2f} vs {base.visits:.2f}")
+    _check("mean cash no more", planned.mean_cash <= base.mean_cash,
+           f"{_k(planned.mean_cash)} vs {_k(base.mean_cash)} "
+           f"({planned.mean_cash / base.mean_cash - 1:+.1%})")
+    _check("refusals no more", planned.refused <= base.refused,
+           f"{planned.refused:.2%} vs {base.refused:.2%}")
+    _check("wishes met >= 85 %", planned.met >= 0.85, f"{planned.met:.1%}")
+
+
+def _judge(terminal, run: PlanRun, seeds, jobs) -> tuple[Score, Score]:
+    """Return the baseline and the planned load of `run` scored on `seeds`."""
+    tree = load_tree()
+    setting = Setting(build_profile(tree, terminal.currency), 30,
+                      Replenishment.from_mapping(tree["replenishment"]))
+    with Evaluator(setting, jobs=jobs) as evaluator:
+        return (evaluator.score(terminal, run.plan.baseline_policy, Candidate.of(terminal), seeds),
+                evaluator.score(terminal, run.plan.policy, run.plan.chosen.candidate, seeds))
+
+
+def _month_effect(run: PlanRun, judged) -> None:
+    """Print how the planned load's refusals against the baseline's depend on the month: the
+    in-sample line of the per-seed difference on the baseline's own refused share, and what
+    it predicts for each set of fresh seeds from the baseline's refusals there alone."""
+    plan = run.plan
+    baseline = {s.seed: s.refused for s in plan.baseline_train.seeds}
+    pairs = [(baseline[s.seed], s.refused - baseline[s.seed]) for s in plan.chosen.score.seeds]
+    slope, intercept = linear_regression(*zip(*pairs, strict=True))
+    busy = fmean(x for x, _ in pairs)
+    print(f"   months differ: in sample ({len(pairs)} seeds) bank_optimal refuses "
+          f"{busy:.2%}, the planned load {fmean(d for _, d in pairs) * 100:+.2f} points "
+          f"against it, {slope:+.2f} points per point the baseline refuses")
+    for seeds, base, planned in judged:
+        predicted = intercept + slope * base.refused
+        print(f"   seeds {seeds[0]}-{seeds[-1]}: bank_optimal refuses {base.refused:.2%}; "
+              f"predicted difference {predicted * 100:+.2f} points, measured "
+              f"{(planned.refused - base.refused) * 100:+.2f}")
+
+
 def _trade(terminal, run: PlanRun, test, jobs) -> None:
     tree = load_tree()
     setting = Setting(build_profile(tree, terminal.currency), 30,
@@ -162,9 +210,10 @@ def _rows(run: PlanRun) -> None:
     print("   planned load / low: " + ", ".join(f"{c.id} {load[c.id]}/{low[c.id]}"
                                                 for c in run.terminal.cassettes)
           + f" (in sample: met the target {run.plan.chosen.feasible})")
-    for label, score in (("bank_optimal, file's load", run.baseline),
-                         (f"{run.plan.policy}, file's load", run.default),
-                         (f"{run.plan.policy}, planned", run.planned)):
+    rows = {"bank_optimal, file's load": run.baseline,
+            f"{run.plan.policy}, file's load": run.default,
+            f"{run.plan.policy}, planned": run.planned}
+    for label, score in rows.items():
         print(f"   {label:<28} {_line(score)}")
 
 
