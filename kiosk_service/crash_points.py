@@ -97,7 +97,9 @@ class CrashingDispenser(Dispenser):
 
     @classmethod
     def from_url(cls, url: str, **dependencies: Any) -> CrashingDispenser:
-        raise NotImplementedError("wrap an opened driver")
+        # No URL names it: the registry opens the real driver, which this then wraps.
+        raise TypeError("a CrashingDispenser wraps an opened driver: "
+                        "CrashingDispenser(driver, points)")
 
     def status(self) -> DeviceStatus:
         return self.driver.status()
