@@ -16,9 +16,9 @@ Method, in four steps:
    (tried first: the start scaled up and down, the file's load, the file's load scaled to the
    target's visits, the start with the smaller notes' thresholds as in the file, so the
    large notes call the visits, and the safety ladder: the start with the largest notes'
-   thresholds, and their loads by as many notes, covering the lead time at higher quantiles,
-   so the same visits come with more stock in hand when the crew is called), within capacity;
-   each candidate is simulated in operation on the train seeds.
+   thresholds, and their loads by as many notes, covering the lead time at higher quantiles
+   (`SAFETY_QUANTILES`), so the same visits come with more stock in hand when the crew is
+   called), within capacity; each candidate is simulated in operation on the train seeds.
 4. **Confirmation.** The analytic start, its safety ladder and the cheapest other feasible
    candidates of the search are scored again on more seeds (the confirmation seeds), and so is
    the baseline: every candidate and the baseline see the same demand (common
@@ -56,8 +56,9 @@ LOAD_QUANTILE = (0.95, 0.5)
 THRESHOLD_QUANTILE = (0.9, 0.5)
 #: The safety ladder: the largest note's threshold quantile raised step by step (the others in
 #: between by rank), its load by as many notes: the refusals traded for cash at the same visits.
-#: Steps of 0.05 cost about 2-3 % of the typical ATM's mean cash each.
-SAFETY_QUANTILES = (0.55, 0.6, 0.65, 0.7)
+#: Fine steps near the start (0.05 costs about 2-3 % of the typical ATM's mean cash under
+#: Cashmix), wider ones up to 0.9 for visit limits where the start refuses far too much.
+SAFETY_QUANTILES = (0.55, 0.6, 0.7, 0.8, 0.9)
 #: Search range around the analytic start, as factors of its load and threshold.
 LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
 #: The start scaled by these factors is also tried first (the cash-for-visits direction).
