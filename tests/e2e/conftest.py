@@ -60,13 +60,15 @@ class Server:
     def __init__(self, env: dict[str, str], log: Path):
         self.env, self.log, self.process, self.port = env, log, None, None
 
-    def start(self, **extra_env: str) -> Http:
+    def start(self, *serve_args: str, **extra_env: str) -> Http:
+        """Run `serve --port PORT SERVE_ARGS` with `extra_env` over the environment; return a
+        client once /healthz answers (RuntimeError with the log when the process exits)."""
         self.port = free_port()
         # This interpreter's copy, not whatever `kiosk-service` PATH finds first.
-        argv = [sys.executable, "-m", "kiosk_service"]
+        argv = [sys.executable, "-m", "kiosk_service", "serve", "--port", str(self.port)]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                argv + ["serve", "--port", str(self.port)], env=self.env | extra_env,
+                [*argv, *serve_args], env=self.env | extra_env,
                 stdout=subprocess.DEVNULL, stderr=log)
         http = Http(f"http://127.0.0.1:{self.port}")
         deadline = time.monotonic() + 60

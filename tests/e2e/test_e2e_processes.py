@@ -80,7 +80,7 @@ def test_two_processes_answer_quotes_after_one_recovery(kind, tmp_path):
     with endpoint_process(TERMINALS / "demo-czk.toml", dialect="2024-3") as (address, _):
         device = f"xfs4iot://{address}/xfs4iot/v1.0?dialect=2024-3&timeout=20"
         server = Server(_env(url, device), tmp_path / "server.log")
-        http = _start(server, "--processes", "2")
+        http = server.start("--processes", "2")
         try:
             workers = _workers(server.process.pid)
             assert len(workers) == 2
@@ -130,26 +130,3 @@ def _idle(workers: list[int]) -> dict[int, float]:
         time.sleep(0.5)
     raise RuntimeError("the workers did not settle")
 
-
-def _start(server: Server, *args: str) -> Http:
-    """Server.start with extra arguments to serve."""
-    argv = [sys.executable, "-m", "kiosk_service", "serve", *args]
-    server.port = free_port()
-    with open(server.log, "ab") as log:
-        server.process = subprocess.Popen(argv + ["--port", str(server.port)], env=server.env,
-                                          stdout=subprocess.DEVNULL, stderr=log)
-    return _wait(server)
-
-
-def _wait(server: Server) -> Http:
-    http = Http(f"http://127.0.0.1:{server.port}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(server.log.read_text())
-        try:
-            if http.call("GET", "/healthz")[0] in (200, 503):
-                return http
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
