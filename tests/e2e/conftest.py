@@ -22,15 +22,43 @@ from kiosk_service.records import Role
 from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import load_terminal_file
+from tests.service.conftest import reset_postgres
 
 TERMINALS = Path(__file__).resolve().parents[2] / "config" / "terminals"
 SECRET = "e2e-host-secret"
+POSTGRES_URL = os.environ.get("CASHMIX_TEST_DATABASE_URL")
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def database_url(kind: str, tmp_path: Path) -> str:
+    """Return the URL of an empty database: a SQLite file in `tmp_path` (kind "sqlite"), or
+    the PostgreSQL of CASHMIX_TEST_DATABASE_URL with its schema reset (skips the test when
+    that is unset)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
+    if not POSTGRES_URL:
+        pytest.skip("set CASHMIX_TEST_DATABASE_URL for the PostgreSQL run (.ci/run does)")
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def server_env(url: str, **settings: str) -> dict[str, str]:
+    """Return the environment of a server on the database `url`: this one without its
+    CASHMIX_ settings, with the demo terminal's host secret, warnings only, and `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
+    return env | {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
+                  "CASHMIX_LOG_LEVEL": "WARNING"} | settings
+
+
+def dispensers(table: dict[str, str]) -> str:
+    """Return CASHMIX_DISPENSERS for `table` (terminal id -> driver URL): a TOML inline
+    table."""
+    return "{" + ", ".join(f'"{tid}" = {json.dumps(url)}' for tid, url in table.items()) + "}"
 
 
 class Http:
@@ -99,7 +127,7 @@ class Server:
 @pytest.fixture
 def database(tmp_path):
     """A migrated SQLite database with the demo terminal, and (url, kiosk key, staff key)."""
-    url = f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
+    url = database_url("sqlite", tmp_path)
     app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
     deps = app.extensions["cashmix"]
     upgrade_database(deps.engine)
@@ -114,10 +142,7 @@ def database(tmp_path):
 @pytest.fixture
 def server(database, tmp_path):
     url, _, _ = database
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
-    env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
-            "CASHMIX_LOG_LEVEL": "WARNING"}
-    running = Server(env, tmp_path / "server.log")
+    running = Server(server_env(url), tmp_path / "server.log")
     yield running
     running.stop()
 

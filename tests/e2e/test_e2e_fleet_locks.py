@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 import time
 import tomllib
@@ -30,31 +29,27 @@ from kiosk_service.services.authorization import sign
 from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
-from tests.e2e.conftest import SECRET, TERMINALS, Http, Server
+from tests.e2e.conftest import (
+    SECRET,
+    TERMINALS,
+    Http,
+    Server,
+    database_url,
+    dispensers,
+    server_env,
+)
 from tests.xfs4iot.endpoint import endpoint_process
 
 TID = "xfs-fleet"
-POSTGRES_URL = os.environ.get("CASHMIX_TEST_DATABASE_URL")
 #: Dispenses sent at once, half to each process.
 CONCURRENT = 6
-
-
-def _database(kind: str, tmp_path: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
-    if not POSTGRES_URL:
-        pytest.skip("set CASHMIX_TEST_DATABASE_URL for the PostgreSQL run (.ci/run does)")
-    from tests.service.conftest import reset_postgres
-
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
 
 
 @contextlib.contextmanager
 def _deployment(kind: str, tmp_path: Path, take_after: str | None):
     """A migrated database with the terminal, its endpoint process; yield (url, key, device
     URL, transcript)."""
-    url = _database(kind, tmp_path)
+    url = database_url(kind, tmp_path)
     text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
     path = tmp_path / f"{TID}.toml"
     path.write_text(text.replace('id = "demo-czk"', f'id = "{TID}"', 1), encoding="utf-8")
@@ -90,11 +85,9 @@ def walked_away(request, tmp_path):
 
 def _servers(url: str, device: str, tmp_path: Path, lock_timeout: float,
              take_timeout: float = 5) -> list[Server]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
-    env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
-            "CASHMIX_LOG_LEVEL": "WARNING", "CASHMIX_TAKE_TIMEOUT_SECONDS": str(take_timeout),
-            "CASHMIX_TERMINAL_LOCK_TIMEOUT_SECONDS": str(lock_timeout),
-            "CASHMIX_DISPENSERS": "{" + f'"{TID}" = {json.dumps(device)}' + "}"}
+    env = server_env(url, CASHMIX_TAKE_TIMEOUT_SECONDS=str(take_timeout),
+                     CASHMIX_TERMINAL_LOCK_TIMEOUT_SECONDS=str(lock_timeout),
+                     CASHMIX_DISPENSERS=dispensers({TID: device}))
     return [Server(env, tmp_path / f"server-{n}.log") for n in (1, 2)]
 
 

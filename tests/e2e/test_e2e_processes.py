@@ -3,7 +3,6 @@ start-up recovery, quotes answered by every worker; a dispenser inside the proce
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,23 +22,19 @@ from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
 from kiosk_service.workers import workers_supported
-from tests.e2e.conftest import SECRET, TERMINALS, Http, Server, free_port
+from tests.e2e.conftest import (
+    TERMINALS,
+    Http,
+    Server,
+    database_url,
+    dispensers,
+    free_port,
+    server_env,
+)
 from tests.xfs4iot.endpoint import endpoint_process
 
 pytestmark = pytest.mark.skipif(not workers_supported(), reason="needs gunicorn (POSIX only)")
-POSTGRES_URL = os.environ.get("CASHMIX_TEST_DATABASE_URL")
 QUOTES = 120
-
-
-def _database(kind: str, tmp_path: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
-    if not POSTGRES_URL:
-        pytest.skip("set CASHMIX_TEST_DATABASE_URL for the PostgreSQL run (.ci/run does)")
-    from tests.service.conftest import reset_postgres
-
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
 
 
 def _prepare(url: str) -> str:
@@ -54,10 +49,7 @@ def _prepare(url: str) -> str:
 
 
 def _env(url: str, device: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
-    return env | {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
-                  "CASHMIX_LOG_LEVEL": "WARNING",
-                  "CASHMIX_DISPENSERS": "{" + f'"demo-czk" = {json.dumps(device)}' + "}"}
+    return server_env(url, CASHMIX_DISPENSERS=dispensers({"demo-czk": device}))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -72,7 +64,7 @@ def _workers(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_two_processes_answer_quotes_after_one_recovery(kind, tmp_path):
-    url = _database(kind, tmp_path)
+    url = database_url(kind, tmp_path)
     key = _prepare(url)
     engine = create_engine(normalise_url(url))
     with engine.begin() as connection:      # the books lack notes the device holds
@@ -107,7 +99,7 @@ def test_two_processes_answer_quotes_after_one_recovery(kind, tmp_path):
 
 
 def test_a_dispenser_inside_the_process_refuses_several_processes(tmp_path):
-    url = _database("sqlite", tmp_path)
+    url = database_url("sqlite", tmp_path)
     _prepare(url)
     run = subprocess.run([sys.executable, "-m", "kiosk_service", "serve", "--processes", "2",
                           "--port", str(free_port())], env=_env(url, "sim://?seed=1&pace=0"),

@@ -5,7 +5,6 @@ document)."""
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +29,7 @@ from kiosk_service.services.authorization import sign
 from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import load_terminal_file
-from tests.e2e.conftest import SECRET, TERMINALS, Http, Server
+from tests.e2e.conftest import SECRET, TERMINALS, Http, Server, dispensers, server_env
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
@@ -55,16 +54,15 @@ def running(tmp_path_factory):
                                 clock=deps.clock),
             "admin": create_key(Role.ADMIN, None, uow=deps.unit_of_work(), clock=deps.clock)}
     deps.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASHMIX_")}
-    env |= {"DATABASE_URL": url, "CASHMIX_DEMO_CZK_HOST_SECRET": SECRET,
-            "CASHMIX_VIENNA_EUR_HOST_SECRET": SECRET, "CASHMIX_LOG_LEVEL": "WARNING",
-            # Every customer walks away, so a dispense ends presented and retract is reachable.
-            "CASHMIX_DISPENSERS": '{"demo-czk" = "sim://?pace=0&faults=no_take"}',
-            "CASHMIX_TAKE_TIMEOUT_SECONDS": "0",
-            # The no-key cases fail authentication by the hundred from one address; the
-            # per-address limit would answer 429 to the valid keys after them (reached below
-            # with a per-key limit instead).
-            "CASHMIX_AUTH_FAILURES_PER_ADDRESS": "1000000"}
+    env = server_env(
+        url, CASHMIX_VIENNA_EUR_HOST_SECRET=SECRET,
+        # Every customer walks away, so a dispense ends presented and retract is reachable.
+        CASHMIX_DISPENSERS=dispensers({"demo-czk": "sim://?pace=0&faults=no_take"}),
+        CASHMIX_TAKE_TIMEOUT_SECONDS="0",
+        # The no-key cases fail authentication by the hundred from one address; the
+        # per-address limit would answer 429 to the valid keys after them (reached below
+        # with a per-key limit instead).
+        CASHMIX_AUTH_FAILURES_PER_ADDRESS="1000000")
     server = Server(env, folder / "server.log")
     http = server.start()
     yield http.base, keys

@@ -1,19 +1,12 @@
 """End to end: the real server over HTTP on the simulator with faults, then a crash."""
 
 import contextlib
-import json
 import sqlite3
 import threading
 import time
 
 from kiosk_service.services.authorization import sign
-
-SECRET = "e2e-host-secret"
-
-
-def _dispensers(url: str) -> str:
-    """Return CASHMIX_DISPENSERS for the demo terminal: a TOML inline table."""
-    return "{" + f'"demo-czk" = {json.dumps(url)}' + "}"
+from tests.e2e.conftest import SECRET, dispensers
 
 
 def _authorized(quote: dict, **extra) -> dict:
@@ -33,7 +26,7 @@ def test_quotes_and_dispenses_over_http_with_faults_keep_every_note(server, data
     _, kiosk_key, staff_key = database
     device = f"sim://?seed=5&pace=0&faults=jam:C:2,no_take:3,double_pick:0.1" \
              f"&state={tmp_path / 'device.json'}"
-    http = server.start(CASHMIX_DISPENSERS=_dispensers(device),
+    http = server.start(CASHMIX_DISPENSERS=dispensers({"demo-czk": device}),
                         CASHMIX_TAKE_TIMEOUT_SECONDS="5")
     kiosk, staff = type(http)(http.base, kiosk_key), type(http)(http.base, staff_key)
     assert http.call("GET", "/healthz")[0] == 200
@@ -67,7 +60,8 @@ def test_quotes_and_dispenses_over_http_with_faults_keep_every_note(server, data
 def test_a_server_killed_mid_dispense_settles_it_at_restart(server, database, tmp_path):
     url, kiosk_key, staff_key = database
     state = tmp_path / "device.json"
-    http = server.start(CASHMIX_DISPENSERS=_dispensers(f"sim://?seed=1&pace=1&state={state}"))
+    device = f"sim://?seed=1&pace=1&state={state}"
+    http = server.start(CASHMIX_DISPENSERS=dispensers({"demo-czk": device}))
     kiosk, staff = type(http)(http.base, kiosk_key), type(http)(http.base, staff_key)
     before = _counts(staff)
     status, quote, _ = kiosk.call("POST", "/api/v1/terminals/demo-czk/quotes",
@@ -80,7 +74,8 @@ def test_a_server_killed_mid_dispense_settles_it_at_restart(server, database, tm
     server.kill()
     attempt.join(timeout=30)
 
-    http = server.start(CASHMIX_DISPENSERS=_dispensers(f"sim://?seed=1&pace=0&state={state}"))
+    device = f"sim://?seed=1&pace=0&state={state}"
+    http = server.start(CASHMIX_DISPENSERS=dispensers({"demo-czk": device}))
     kiosk, staff = type(http)(http.base, kiosk_key), type(http)(http.base, staff_key)
     status, journal, _ = staff.call("GET", "/api/v1/terminals/demo-czk/journal"
                                            "?kind=dispense_recovered")

@@ -23,7 +23,7 @@ from kiosk_service.services.authorization import sign
 from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
-from tests.e2e.conftest import SECRET, TERMINALS
+from tests.e2e.conftest import SECRET, TERMINALS, dispensers
 from tests.xfs4iot.endpoint import endpoint_process
 from tests.xfs4iot.validation import transcript_problems
 
@@ -89,8 +89,7 @@ def fleet(tmp_path):
 
 def test_the_service_on_xfs4iot_devices_keeps_every_note(server, fleet):
     _, keys, devices = fleet
-    table = "{" + ", ".join(f'"{tid}" = {json.dumps(url)}'
-                            for tid, (url, _, _) in devices.items()) + "}"
+    table = dispensers({tid: url for tid, (url, _, _) in devices.items()})
     http = server.start(CASHMIX_DISPENSERS=table, CASHMIX_TAKE_TIMEOUT_SECONDS="2")
     admin = type(http)(http.base, keys["admin"])
     outcomes = {}
