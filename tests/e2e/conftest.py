@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
@@ -124,19 +125,39 @@ class Server:
                 self.kill()
 
 
+def prepare_database(url: str, terminals: Iterable[Path],
+                     keys: Mapping[str, tuple[Role, str | None]]) -> dict[str, str]:
+    """Migrate the database at `url`, import the terminal files and create `keys` (name ->
+    role and terminal id, None for every terminal); return each key's secret by name."""
+    deps = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False,
+                       "LOG_LEVEL": "WARNING"}).extensions["cashmix"]
+    try:
+        upgrade_database(deps.engine)
+        for path in terminals:
+            import_terminal(load_terminal_file(path), uow=deps.unit_of_work(), clock=deps.clock)
+        return {name: create_key(role, terminal, uow=deps.unit_of_work(), clock=deps.clock)
+                for name, (role, terminal) in keys.items()}
+    finally:
+        deps.close()
+
+
+def demo_copy(directory: Path, terminal_id: str) -> Path:
+    """Write the demo terminal's file under another id to DIRECTORY/ID.toml; return its
+    path."""
+    text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
+    path = directory / f"{terminal_id}.toml"
+    path.write_text(text.replace('id = "demo-czk"', f'id = "{terminal_id}"', 1),
+                    encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def database(tmp_path):
     """A migrated SQLite database with the demo terminal, and (url, kiosk key, staff key)."""
     url = database_url("sqlite", tmp_path)
-    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
-    deps = app.extensions["cashmix"]
-    upgrade_database(deps.engine)
-    import_terminal(load_terminal_file(TERMINALS / "demo-czk.toml"), uow=deps.unit_of_work(),
-                    clock=deps.clock)
-    kiosk = create_key(Role.KIOSK, "demo-czk", uow=deps.unit_of_work(), clock=deps.clock)
-    staff = create_key(Role.STAFF, "demo-czk", uow=deps.unit_of_work(), clock=deps.clock)
-    deps.close()
-    return url, kiosk, staff
+    keys = prepare_database(url, [TERMINALS / "demo-czk.toml"],
+                            {"kiosk": (Role.KIOSK, "demo-czk"), "staff": (Role.STAFF, "demo-czk")})
+    return url, keys["kiosk"], keys["staff"]
 
 
 @pytest.fixture

@@ -14,28 +14,23 @@ import contextlib
 import json
 import threading
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from kiosk_service import create_app
 from kiosk_service.hardware import open_dispenser
 from kiosk_service.persistence.database import normalise_url
-from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
 from kiosk_service.services.authorization import sign
-from kiosk_service.services.keys import create_key
-from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import parse_terminal
 from tests.e2e.conftest import (
     SECRET,
-    TERMINALS,
     Http,
     Server,
     database_url,
+    demo_copy,
     dispensers,
+    prepare_database,
     server_env,
 )
 from tests.xfs4iot.endpoint import endpoint_process
@@ -50,16 +45,8 @@ def _deployment(kind: str, tmp_path: Path, take_after: str | None):
     """A migrated database with the terminal, its endpoint process; yield (url, key, device
     URL, transcript)."""
     url = database_url(kind, tmp_path)
-    text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
-    path = tmp_path / f"{TID}.toml"
-    path.write_text(text.replace('id = "demo-czk"', f'id = "{TID}"', 1), encoding="utf-8")
-    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
-    deps = app.extensions["cashmix"]
-    upgrade_database(deps.engine)
-    import_terminal(parse_terminal(tomllib.loads(path.read_text(encoding="utf-8"))),
-                    uow=deps.unit_of_work(), clock=deps.clock)
-    key = create_key(Role.KIOSK, TID, uow=deps.unit_of_work(), clock=deps.clock)
-    deps.close()
+    path = demo_copy(tmp_path, TID)
+    key = prepare_database(url, [path], {"kiosk": (Role.KIOSK, TID)})["kiosk"]
     transcript = tmp_path / "device.jsonl"
     extra = ["--transcript", str(transcript)]
     if take_after is not None:

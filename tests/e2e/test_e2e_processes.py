@@ -7,20 +7,14 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from kiosk_service import create_app
 from kiosk_service.persistence.database import normalise_url
-from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
-from kiosk_service.services.keys import create_key
-from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import parse_terminal
 from kiosk_service.workers import workers_supported
 from tests.e2e.conftest import (
     TERMINALS,
@@ -29,6 +23,7 @@ from tests.e2e.conftest import (
     database_url,
     dispensers,
     free_port,
+    prepare_database,
     server_env,
 )
 from tests.xfs4iot.endpoint import endpoint_process
@@ -38,14 +33,9 @@ QUOTES = 120
 
 
 def _prepare(url: str) -> str:
-    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
-    deps = app.extensions["cashmix"]
-    upgrade_database(deps.engine)
-    terminal = tomllib.loads((TERMINALS / "demo-czk.toml").read_text(encoding="utf-8"))
-    import_terminal(parse_terminal(terminal), uow=deps.unit_of_work(), clock=deps.clock)
-    key = create_key(Role.KIOSK, "demo-czk", uow=deps.unit_of_work(), clock=deps.clock)
-    deps.close()
-    return key
+    """Migrate `url` with the demo terminal; return a kiosk key's secret."""
+    return prepare_database(url, [TERMINALS / "demo-czk.toml"],
+                            {"kiosk": (Role.KIOSK, "demo-czk")})["kiosk"]
 
 
 def _env(url: str, device: str) -> dict[str, str]:

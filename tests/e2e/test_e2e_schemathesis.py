@@ -22,14 +22,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from kiosk_service import create_app
-from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
 from kiosk_service.services.authorization import sign
-from kiosk_service.services.keys import create_key
-from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import load_terminal_file
-from tests.e2e.conftest import SECRET, TERMINALS, Http, Server, dispensers, server_env
+from tests.e2e.conftest import (
+    SECRET,
+    TERMINALS,
+    Http,
+    Server,
+    database_url,
+    dispensers,
+    prepare_database,
+    server_env,
+)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
@@ -41,19 +45,10 @@ QUOTES: dict[str, dict] = {}
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     folder = tmp_path_factory.mktemp("schemathesis")
-    url = f"sqlite:///{folder / 'cashmix.sqlite'}"
-    deps = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False,
-                       "LOG_LEVEL": "WARNING"}).extensions["cashmix"]
-    upgrade_database(deps.engine)
-    for name in ("demo-czk.toml", "vienna-eur.toml"):
-        import_terminal(load_terminal_file(TERMINALS / name), uow=deps.unit_of_work(),
-                        clock=deps.clock)
-    keys = {"kiosk": create_key(Role.KIOSK, "demo-czk", uow=deps.unit_of_work(),
-                                clock=deps.clock),
-            "staff": create_key(Role.STAFF, "demo-czk", uow=deps.unit_of_work(),
-                                clock=deps.clock),
-            "admin": create_key(Role.ADMIN, None, uow=deps.unit_of_work(), clock=deps.clock)}
-    deps.close()
+    url = database_url("sqlite", folder)
+    keys = prepare_database(url, [TERMINALS / "demo-czk.toml", TERMINALS / "vienna-eur.toml"],
+                            {"kiosk": (Role.KIOSK, "demo-czk"), "staff": (Role.STAFF, "demo-czk"),
+                             "admin": (Role.ADMIN, None)})
     env = server_env(
         url, CASHMIX_VIENNA_EUR_HOST_SECRET=SECRET,
         # Every customer walks away, so a dispense ends presented and retract is reachable.

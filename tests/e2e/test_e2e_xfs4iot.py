@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
-from pathlib import Path
 
 import pytest
 
-from kiosk_service import create_app
 from kiosk_service.hardware import open_dispenser
-from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
 from kiosk_service.services.authorization import sign
-from kiosk_service.services.keys import create_key
-from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import parse_terminal
-from tests.e2e.conftest import SECRET, TERMINALS, dispensers
+from tests.e2e.conftest import SECRET, database_url, demo_copy, dispensers, prepare_database
 from tests.xfs4iot.endpoint import endpoint_process
 from tests.xfs4iot.validation import transcript_problems
 
@@ -40,14 +33,6 @@ CASES = {
 AMOUNTS = {"partial": 200000}
 
 
-def _terminal_file(directory: Path, case: str) -> Path:
-    text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
-    text = text.replace('id = "demo-czk"', f'id = "xfs-{case}"', 1)
-    path = directory / f"xfs-{case}.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _authorized(terminal: str, quote: dict, **extra) -> dict:
     expires = int(time.time()) + 120
     signature = sign(SECRET, terminal, quote["id"], quote["amount"]["value"], "CZK", expires)
@@ -58,29 +43,23 @@ def _authorized(terminal: str, quote: dict, **extra) -> dict:
 @pytest.fixture
 def fleet(tmp_path):
     """Six terminals in one database, each with its endpoint process and transcript."""
-    url = f"sqlite:///{tmp_path / 'cashmix.sqlite'}"
-    app = create_app({"DATABASE_URL": url, "RECOVER_ON_START": False, "LOG_LEVEL": "WARNING"})
-    deps = app.extensions["cashmix"]
-    upgrade_database(deps.engine)
-    keys, contexts, devices = {}, [], {}
+    url = database_url("sqlite", tmp_path)
+    paths = {case: demo_copy(tmp_path, f"xfs-{case}") for case in CASES}
+    keys = prepare_database(url, paths.values(),
+                            {case: (Role.KIOSK, f"xfs-{case}") for case in CASES}
+                            | {"admin": (Role.ADMIN, None)})
+    contexts, devices = [], {}
     try:
         for case, (dialect, faults, take_after, _) in CASES.items():
-            path = _terminal_file(tmp_path, case)
-            terminal = parse_terminal(tomllib.loads(path.read_text(encoding="utf-8")))
-            import_terminal(terminal, uow=deps.unit_of_work(), clock=deps.clock)
-            keys[case] = create_key(Role.KIOSK, terminal.id, uow=deps.unit_of_work(),
-                                    clock=deps.clock)
             transcript = tmp_path / f"{case}.jsonl"
             extra = ["--transcript", str(transcript), "--faults", faults]
             if take_after is not None:
                 extra += ["--take-after", str(take_after)]
-            context = endpoint_process(path, dialect=dialect, extra=extra)
+            context = endpoint_process(paths[case], dialect=dialect, extra=extra)
             address, _ = context.__enter__()
             contexts.append(context)
-            devices[terminal.id] = (f"xfs4iot://{address}/xfs4iot/v1.0?dialect={dialect}"
-                                    "&timeout=20", transcript, dialect)
-        keys["admin"] = create_key(Role.ADMIN, None, uow=deps.unit_of_work(), clock=deps.clock)
-        deps.close()
+            devices[f"xfs-{case}"] = (f"xfs4iot://{address}/xfs4iot/v1.0?dialect={dialect}"
+                                      "&timeout=20", transcript, dialect)
         yield url, keys, devices
     finally:
         for context in reversed(contexts):
