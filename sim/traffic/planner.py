@@ -64,8 +64,9 @@ LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
 #: The start scaled by these factors is also tried first (the cash-for-visits direction).
 START_SCALES = (1.0, 0.9, 1.1)
 #: Candidates scored again on the confirmation seeds: the start, its ladder and the cheapest
-#: other feasible ones.
-FINALISTS = 7
+#: other feasible ones (3 with the 5 steps of the ladder: at visit limits far from the file's
+#: the cheapest is often the start scaled down, not a step of its ladder).
+FINALISTS = 9
 #: Standard errors of the paired per-seed refusal difference kept as a margin below the
 #: baseline's refusals (when the limit is the baseline's): one-sided, about 84 % confidence.
 REFUSAL_MARGIN_Z = 1.0
