@@ -4,6 +4,7 @@ CASHMIX_TEST_DATABASE_URL is set), the simulator, a manual clock, and key-holdin
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -154,6 +155,41 @@ class Caller:
         return path if path.startswith("/api") or path.startswith("/") and \
             path.split("/")[1] in ("healthz", "metrics") else \
             f"/api/v1/terminals/{self.terminal}{path}"
+
+
+def token(response) -> str:
+    """Return the CSRF token of a console page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+class Console:
+    """A browser-like client: keeps the session cookie and sends the page's CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, key: str):
+        page = self.client.get("/console/sign-in")
+        return self.client.post("/console/sign-in", data={"key": key,
+                                                          "csrf_token": token(page)})
+
+    def post(self, path: str, data: dict, form_page: str | None = None):
+        page = self.client.get(form_page or path)
+        return self.client.post(path, data=data | {"csrf_token": token(page)})
+
+    def get(self, path: str):
+        return self.client.get(path)
+
+
+@pytest.fixture
+def console(app):
+    return Console(app.test_client())
+
+
+@pytest.fixture
+def signed_in(console, keys):
+    assert console.sign_in(keys["staff"]).status_code == 302
+    return console
 
 
 def dispense_body(quote: dict, terminal: str, expires_at: int | None = None,

@@ -11,8 +11,8 @@ from sqlalchemy import event, update
 from kiosk_service.persistence.tables import CassetteRow
 from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
-from tests.service.conftest import TERMINALS
-from tests.service.test_console_pages import Console, text, token
+from tests.service.conftest import TERMINALS, Console, token
+from tests.service.test_console_pages import text
 from tests.service.test_plan_load import WITHDRAWALS
 
 DEMO = "demo-czk"
@@ -23,17 +23,6 @@ FACE = {"A": 100, "B": 200, "C": 500, "D": 1000, "E": 2000, "F": 5000}    # CZK 
 def app(make_app):
     # A small planner: two loads tried on three days of history (seconds, not a minute).
     return make_app(CONSOLE_PLAN_TRIALS=2, CONSOLE_PLAN_DAYS=3)
-
-
-@pytest.fixture
-def console(app):
-    return Console(app.test_client())
-
-
-@pytest.fixture
-def signed_in(console, keys):
-    assert console.sign_in(keys["staff"]).status_code == 302
-    return console
 
 
 def _pay(kiosk, amounts):

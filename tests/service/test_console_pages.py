@@ -4,41 +4,11 @@ import re
 
 import pytest
 
+# Console as Console: the other console tests import it from here.
+from tests.service.conftest import Console as Console
+from tests.service.conftest import token
+
 DEMO = "demo-czk"
-
-
-def token(response) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))[1]
-
-
-class Console:
-    """A browser-like client: keeps the session cookie and sends the page's CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def sign_in(self, key: str):
-        page = self.client.get("/console/sign-in")
-        return self.client.post("/console/sign-in", data={"key": key,
-                                                          "csrf_token": token(page)})
-
-    def post(self, path: str, data: dict, form_page: str | None = None):
-        page = self.client.get(form_page or path)
-        return self.client.post(path, data=data | {"csrf_token": token(page)})
-
-    def get(self, path: str):
-        return self.client.get(path)
-
-
-@pytest.fixture
-def console(app):
-    return Console(app.test_client())
-
-
-@pytest.fixture
-def signed_in(console, keys):
-    assert console.sign_in(keys["staff"]).status_code == 302
-    return console
 
 
 def text(response) -> str:
