@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from kiosk_service.records import Role
 from kiosk_service.services.authorization import sign
 from kiosk_service.services.keys import create_key
 from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import load_terminal_file
+from kiosk_service.terminal_files import load_terminal_file, parse_terminal
 
 TERMINALS = Path(__file__).resolve().parents[2] / "config" / "terminals"
 DEMO = "demo-czk"
@@ -190,6 +191,19 @@ def console(app):
 def signed_in(console, keys):
     assert console.sign_in(keys["staff"]).status_code == 302
     return console
+
+
+def import_fleet(app, clock, count: int) -> None:
+    """Import `count` copies of the demo terminal, atm-00..., a third in brno, the rest in
+    praha; atm-04's cassette A is nearly empty."""
+    deps = app.extensions["cashmix"]
+    source = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
+    for n in range(count):
+        data = tomllib.loads(source) | {"id": f"atm-{n:02d}",
+                                        "region": "brno" if n % 3 == 0 else "praha"}
+        if n == 4:
+            data["cassettes"][0] |= {"count": 10}          # below its low threshold
+        import_terminal(parse_terminal(data), uow=deps.unit_of_work(), clock=clock)
 
 
 def dispense_body(quote: dict, terminal: str, expires_at: int | None = None,

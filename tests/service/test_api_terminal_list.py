@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 
-from kiosk_service.services.terminals import import_terminal
 from kiosk_service.terminal_files import parse_terminal
 from kiosk_service.terminal_toml import terminal_mapping
-from tests.service.conftest import TERMINALS
-
-
-def _fleet(app, clock, count: int) -> None:
-    deps = app.extensions["cashmix"]
-    text = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
-    for n in range(count):
-        data = tomllib.loads(text) | {"id": f"atm-{n:02d}",
-                                      "region": "brno" if n % 3 == 0 else "praha"}
-        if n == 4:
-            data["cassettes"][0] |= {"count": 10}          # below its low threshold
-        import_terminal(parse_terminal(data), uow=deps.unit_of_work(), clock=clock)
+from tests.service.conftest import import_fleet
 
 
 def test_staff_and_admin_page_through_a_region(make_app, new_key, caller, clock):
     app = make_app()
-    _fleet(app, clock, 12)
+    import_fleet(app, clock, 12)
     admin = caller(app.test_client(), new_key(app, "admin", None))
     first = admin.get("/api/v1/terminals?region=praha&page_size=5").get_json()
     assert first["total"] == 8 and first["page"] == 1
@@ -45,7 +31,7 @@ def test_staff_and_admin_page_through_a_region(make_app, new_key, caller, clock)
 @pytest.mark.parametrize("role", ["kiosk", "staff"])
 def test_a_terminal_bound_key_sees_only_its_terminal(make_app, new_key, caller, clock, role):
     app = make_app()
-    _fleet(app, clock, 3)
+    import_fleet(app, clock, 3)
     bound = caller(app.test_client(), new_key(app, role, "atm-01"))
     body = bound.get("/api/v1/terminals").get_json()
     assert body["total"] == 1 and [t["id"] for t in body["items"]] == ["atm-01"]
@@ -63,7 +49,7 @@ def test_the_list_needs_a_key_and_checks_its_query(make_app, new_key, caller):
 
 def test_region_is_stored_shown_and_exported(make_app, new_key, caller, clock):
     app = make_app()
-    _fleet(app, clock, 1)
+    import_fleet(app, clock, 1)
     admin = caller(app.test_client(), new_key(app, "admin", None))
     assert admin.get("/api/v1/terminals/atm-00").get_json()["region"] == "brno"
     with app.extensions["cashmix"].unit_of_work() as uow:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pytest
 from sqlalchemy import event, update
 
 from kiosk_service.persistence.tables import CassetteRow
-from kiosk_service.services.terminals import import_terminal
-from kiosk_service.terminal_files import parse_terminal
-from tests.service.conftest import TERMINALS, Console, token
+from tests.service.conftest import Console, import_fleet, token
 from tests.service.test_console_pages import text
 from tests.service.test_plan_load import WITHDRAWALS
 
@@ -55,26 +52,13 @@ def test_the_overview_lists_each_discrepancy(signed_in, kiosk, app):
     assert any(item.startswith("Cassette A: the journal explains") for item in items)
 
 
-def _fleet(app, clock, count: int) -> None:
-    """Import `count` copies of the demo terminal, atm-00..., a third in brno, the rest in
-    praha; atm-04's cassette A is nearly empty."""
-    deps = app.extensions["cashmix"]
-    source = (TERMINALS / "demo-czk.toml").read_text(encoding="utf-8")
-    for n in range(count):
-        data = tomllib.loads(source) | {"id": f"atm-{n:02d}",
-                                        "region": "brno" if n % 3 == 0 else "praha"}
-        if n == 4:
-            data["cassettes"][0] |= {"count": 10}
-        import_terminal(parse_terminal(data), uow=deps.unit_of_work(), clock=clock)
-
-
 def _rows(page: str) -> list[str]:
     return re.findall(r'<tr id="terminal-([^"]+)"', page)
 
 
 @pytest.fixture
 def fleet_console(app, clock, new_key):
-    _fleet(app, clock, 12)
+    import_fleet(app, clock, 12)
     console = Console(app.test_client())
     assert console.sign_in(new_key(app, "staff", None)).status_code == 302
     return console
@@ -118,14 +102,14 @@ def test_the_fleet_filters_by_region_and_offers_the_regions(fleet_console):
 
 
 def test_a_terminal_bound_key_sees_only_its_terminal_in_the_fleet(signed_in, app, clock):
-    _fleet(app, clock, 3)
+    import_fleet(app, clock, 3)
     page = text(signed_in.get("/console/terminals"))
     assert _rows(page) == [DEMO] and "1 terminal." in page
     assert _rows(text(signed_in.get("/console/terminals?region=brno"))) == []
 
 
 def test_the_fleet_pages_fifty_at_a_time_in_a_few_statements(app, clock, new_key):
-    _fleet(app, clock, 55)
+    import_fleet(app, clock, 55)
     console = Console(app.test_client())
     assert console.sign_in(new_key(app, "admin", None)).status_code == 302
     statements = []
