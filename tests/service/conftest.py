@@ -206,6 +206,26 @@ def import_fleet(app, clock, count: int) -> None:
         import_terminal(parse_terminal(data), uow=deps.unit_of_work(), clock=clock)
 
 
+#: The withdrawals `recorded` makes each day: every wish kind.
+WITHDRAWALS = [(350000, {"kind": "fewest"}), (200000, {"kind": "small"}),
+               (150000, {"kind": "mixed"}), (500000, {"kind": "fewest"}),
+               (100000, {"kind": "counts", "counts": {"20000": 5}}),
+               (250000, {"kind": "bounds", "exclude": [200000]})]
+
+
+@pytest.fixture
+def recorded(kiosk, clock):
+    """Two days of dispenses on the demo terminal, a few hours apart; return how many."""
+    for day in range(2):
+        for value, preference in WITHDRAWALS:
+            quote = kiosk.quote(value, preference)
+            assert quote.status_code == 201, quote.get_json()
+            assert kiosk.dispense(quote.get_json(), key=f"k-{day}-{value}").status_code == 201
+            clock.advance(3 * 3600)
+        clock.advance(6 * 3600)
+    return 2 * len(WITHDRAWALS)
+
+
 def dispense_body(quote: dict, terminal: str, expires_at: int | None = None,
                   secret: str = SECRET) -> dict:
     """Return a dispense body with the host's signature over the quote."""

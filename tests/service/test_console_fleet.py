@@ -10,7 +10,6 @@ from sqlalchemy import event, update
 from kiosk_service.persistence.tables import CassetteRow
 from tests.service.conftest import Console, import_fleet, token
 from tests.service.test_console_pages import text
-from tests.service.test_plan_load import WITHDRAWALS
 
 DEMO = "demo-czk"
 FACE = {"A": 100, "B": 200, "C": 500, "D": 1000, "E": 2000, "F": 5000}    # CZK per note
@@ -137,19 +136,6 @@ def test_the_fleet_pages_fifty_at_a_time_in_a_few_statements(app, clock, new_key
     assert len({n for n, _ in per_page.values()}) == 1
     # the signed-in key; count, terminals, cassettes; notes picked; regions
     assert per_page["?region=brno"][0] == 6
-
-
-@pytest.fixture
-def recorded(kiosk, clock):
-    """Two days of dispenses on the demo terminal, a few hours apart (as test_plan_load)."""
-    for day in range(2):
-        for value, preference in WITHDRAWALS:
-            quote = kiosk.quote(value, preference)
-            assert quote.status_code == 201, quote.get_json()
-            assert kiosk.dispense(quote.get_json(), key=f"k-{day}-{value}").status_code == 201
-            clock.advance(3 * 3600)
-        clock.advance(6 * 3600)
-    return 2 * len(WITHDRAWALS)
 
 
 def _recommend(console, tid: str = DEMO):

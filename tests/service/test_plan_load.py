@@ -2,30 +2,12 @@
 
 import tomllib
 
-import pytest
 from click.testing import CliRunner
 
 from kiosk_service.cli import main
 from kiosk_service.plan_load import current_load, recommend_load, recommendation_text
 
 DEMO = "demo-czk"
-WITHDRAWALS = [(350000, {"kind": "fewest"}), (200000, {"kind": "small"}),
-               (150000, {"kind": "mixed"}), (500000, {"kind": "fewest"}),
-               (100000, {"kind": "counts", "counts": {"20000": 5}}),
-               (250000, {"kind": "bounds", "exclude": [200000]})]
-
-
-@pytest.fixture
-def recorded(kiosk, clock):
-    """Two days of dispenses on the demo terminal, a few hours apart."""
-    for day in range(2):
-        for value, preference in WITHDRAWALS:
-            quote = kiosk.quote(value, preference)
-            assert quote.status_code == 201, quote.get_json()
-            assert kiosk.dispense(quote.get_json(), key=f"k-{day}-{value}").status_code == 201
-            clock.advance(3 * 3600)
-        clock.advance(6 * 3600)
-    return 2 * len(WITHDRAWALS)
 
 
 def test_recommends_a_load_within_capacity_from_the_recorded_dispenses(app, recorded):
