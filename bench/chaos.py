@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import random
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -46,11 +45,14 @@ from bench.harness import (  # noqa: E402
     Client,
     DeviceProcess,
     ServiceProcess,
+    add_database_option,
     authorized,
+    chosen_databases,
     new_database,
     percentile,
-    postgres_server,
+    postgres_if_needed,
     prepare,
+    workspace,
 )
 
 #: Crash points (kiosk_service/crash_points.py) and how often each is drawn.
@@ -344,12 +346,7 @@ def run(database: str, kills: int, seed: int, *, folder: Path | None = None,
     """Run one campaign of `kills` service kills on `database` (sqlite | postgresql);
     `timer_max` is the longest a timer kill waits (seconds), `round_requests` the most
     requests a crash-point round sends before the service is killed anyway."""
-    with contextlib.ExitStack() as stack:
-        if folder is None:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
-                prefix=f"cashmix-chaos-{database}-")))
-        if database == "postgresql" and pg_server is None:
-            pg_server = stack.enter_context(postgres_server())
+    with workspace("chaos", database, folder, pg_server) as (folder, pg_server):
         return Campaign(database, folder, seed=seed, pg_server=pg_server, verbose=verbose,
                         timer_max=timer_max, round_requests=round_requests).run(kills)
 
@@ -365,16 +362,13 @@ def _statuses(statuses: Counter) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=200, help="service kills per database")
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"),
-                        default="both")
+    add_database_option(parser)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true", help="print each round's kill")
     args = parser.parse_args(argv)
-    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    databases = chosen_databases(args.database)
     failed = False
-    with contextlib.ExitStack() as stack:
-        server = (stack.enter_context(postgres_server()) if "postgresql" in databases
-                  else None)
+    with postgres_if_needed(databases) as server:
         for database in databases:
             started = time.monotonic()
             figures = run(database, args.kills, args.seed, pg_server=server,

@@ -3,6 +3,7 @@ XFS4IoT device each in its own process, a prepared database and a signing loopba
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -16,7 +17,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ TERMINAL = ROOT / "config" / "terminals" / "demo-czk.toml"
 TERMINAL_ID = "demo-czk"
 SECRET = "campaign-host-secret"
 SECRET_ENV = "CASHMIX_DEMO_CZK_HOST_SECRET"
+DATABASES = ("sqlite", "postgresql")
 
 
 def free_port() -> int:
@@ -64,6 +67,37 @@ def postgres_server() -> Iterator[str]:
                                       "-m", "immediate", "stop"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """Add --database (sqlite, postgresql, or both, the default) to `parser`."""
+    parser.add_argument("--database", choices=(*DATABASES, "both"), default="both")
+
+
+def chosen_databases(choice: str) -> tuple[str, ...]:
+    """Return the databases `--database CHOICE` runs on, in order."""
+    return DATABASES if choice == "both" else (choice,)
+
+
+def postgres_if_needed(databases: Iterable[str]) -> AbstractContextManager[str | None]:
+    """Return a throwaway PostgreSQL (postgres_server) when `databases` include it, else a
+    context that yields None."""
+    return postgres_server() if "postgresql" in databases else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def workspace(name: str, database: str, folder: Path | None,
+              pg_server: str | None) -> Iterator[tuple[Path, str | None]]:
+    """Yield the folder and PostgreSQL base URL of one run on `database`: `folder`, else a
+    temporary one removed after; `pg_server`, else a throwaway server when the run is on
+    postgresql (None on sqlite)."""
+    with contextlib.ExitStack() as stack:
+        if folder is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix=f"cashmix-{name}-{database}-")))
+        if database == "postgresql" and pg_server is None:
+            pg_server = stack.enter_context(postgres_server())
+        yield folder, pg_server
 
 
 def new_database(kind: str, folder: Path, server: str | None) -> str:

@@ -43,7 +43,6 @@ import queue
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -59,11 +58,14 @@ from bench.harness import (  # noqa: E402
     Client,
     DeviceProcess,
     ServiceProcess,
+    add_database_option,
     authorized,
+    chosen_databases,
     new_database,
     percentile,
-    postgres_server,
+    postgres_if_needed,
     prepare,
+    workspace,
 )
 
 BASE = f"/api/v1/terminals/{TERMINAL_ID}"
@@ -414,11 +416,7 @@ def run(database: str, minutes: float, *, rate: float = 3.0, seed: int = 1,
     """Soak `database` (sqlite | postgresql) for `minutes` at `rate` quotes per second; return
     the minutes and the verdicts (Result.failures empty when everything holds)."""
     with contextlib.ExitStack() as stack:
-        if folder is None:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(
-                prefix=f"cashmix-soak-{database}-")))
-        if database == "postgresql" and pg_server is None:
-            pg_server = stack.enter_context(postgres_server())
+        folder, pg_server = stack.enter_context(workspace("soak", database, folder, pg_server))
         rng = random.Random(seed)
         prepared = prepare(new_database(database, folder, pg_server))
         device = DeviceProcess(folder, pace=0.1, take_after=0.3,
@@ -517,8 +515,7 @@ def _children(pid: int | None) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"),
-                        default="both")
+    add_database_option(parser)
     parser.add_argument("--rate", type=float, default=3.0,
                         help="quote arrivals per second (open loop; bounded backlog)")
     parser.add_argument("--seed", type=int, default=1)
@@ -529,12 +526,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.rate <= 50 or not 0 < args.minutes <= 24 * 60:
         parser.error("--rate must be in (0, 50] and --minutes in (0, 1440]")
-    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    databases = chosen_databases(args.database)
     os.environ.pop("CASHMIX_CRASH_AT", None)
     failed = False
-    with contextlib.ExitStack() as stack:
-        server = (stack.enter_context(postgres_server()) if "postgresql" in databases
-                  else None)
+    with postgres_if_needed(databases) as server:
         for database in databases:
             result = run(database, args.minutes, rate=args.rate, seed=args.seed,
                          pg_server=server, max_rss_ratio=args.max_rss_ratio,
