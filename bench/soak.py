@@ -47,6 +47,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,19 +225,11 @@ class Soak:
             if due >= ends or self.stop.is_set():
                 return
             time.sleep(max(0.0, due - time.monotonic()))
-            try:
-                self.arrivals.put_nowait(rng.random())
-            except queue.Full:
-                with self.lock:
-                    self._minute().shed += 1
+            self._offer(self.arrivals, rng.random())
 
     def _quote_worker(self, number: int) -> None:
         rng = random.Random(self.seed * 1000 + number)
-        while not self.stop.is_set():
-            try:
-                self.arrivals.get(timeout=0.5)
-            except queue.Empty:
-                continue
+        for _ in self._taken(self.arrivals):
             self._one_quote(rng)
 
     def _one_quote(self, rng: random.Random) -> None:
@@ -258,19 +251,11 @@ class Soak:
         if rng.random() < 0.1:
             self._call(self.kiosk, "read", "GET", f"{BASE}/quotes/{quote['id']}")
         if rng.random() < 0.5:                          # of the held ones: a third of all
-            try:
-                self.to_dispense.put_nowait((quote, rng.random() < 0.5))
-            except queue.Full:
-                with self.lock:
-                    self._minute().shed += 1
+            self._offer(self.to_dispense, (quote, rng.random() < 0.5))
 
     def _dispense_lane(self, number: int) -> None:
         rng = random.Random(self.seed * 2000 + number)
-        while not self.stop.is_set():
-            try:
-                quote, complete = self.to_dispense.get(timeout=0.5)
-            except queue.Empty:
-                continue
+        for quote, complete in self._taken(self.to_dispense):
             body = authorized(quote) | {"complete_from_other_cassettes": complete}
             key = uuid.uuid4().hex
             status, dispense = self._call(self.kiosk, "dispense", "POST", f"{BASE}/dispenses",
@@ -296,6 +281,22 @@ class Soak:
                     self._unexpected(f"quote {quote['id']} was paid again under a new key")
             elif draw < 0.15:
                 self._call(self.kiosk, "read", "GET", f"{BASE}/dispenses/{dispense['id']}")
+
+    def _offer(self, work: queue.Queue, item: object) -> None:
+        """Put `item` on `work` for a worker, or count it shed when the backlog is full."""
+        try:
+            work.put_nowait(item)
+        except queue.Full:
+            with self.lock:
+                self._minute().shed += 1
+
+    def _taken(self, work: queue.Queue) -> Iterator:
+        """Yield the items put on `work` as workers free up, until the soak stops."""
+        while not self.stop.is_set():
+            try:
+                yield work.get(timeout=0.5)
+            except queue.Empty:
+                continue
 
     # -- staff ------------------------------------------------------------------------------
 
