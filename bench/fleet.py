@@ -36,7 +36,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,14 +50,21 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import (  # noqa: E402
+    ROOT,
+    authorized,
+    create_database,
+    free_port,
+    postgres_bin,
+    postgres_server,
+    wait_port,
+)
 from kiosk_service import create_app  # noqa: E402
 from kiosk_service.persistence.database import normalise_url  # noqa: E402
 from kiosk_service.persistence.migrate import upgrade_database  # noqa: E402
 from kiosk_service.records import Role  # noqa: E402
-from kiosk_service.services.authorization import sign  # noqa: E402
 from kiosk_service.services.keys import create_key  # noqa: E402
 
 SECRET_ENV = "CASHMIX_FLEET_HOST_SECRET"
@@ -71,39 +77,20 @@ FACES = (100, 200, 500, 1000, 2000, 5000)
 KINDS = ("fewest", "small", "mixed", "counts", "bounds", "options")
 AMOUNTS = (300, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000)
 REGIONS = ("praha", "brno", "ostrava", "plzen", "liberec")
+#: The throwaway server is tuned for throughput, not durability.
+PG_SETTINGS = "-c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off"
 
 
 # ---------------------------------------------------------------- PostgreSQL and terminals
 
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str]:
-    """Start a PostgreSQL cluster on a free port (as .ci/run does); yield its URL."""
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-    if not bins:
+    """Start a PostgreSQL cluster on a free port (as .ci/run does) with the fleet's database;
+    yield its URL."""
+    if postgres_bin() is None:
         raise SystemExit("no PostgreSQL found: apt-get install postgresql, or --database-url")
-    pg_bin = bins[-1]
-    folder = Path(tempfile.mkdtemp(prefix="cashmix-fleet-pg-"))
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    subprocess.run(as_postgres + [str(pg_bin / "initdb"), "-D", str(folder / "data"), "-A",
-                                  "trust", "-U", "postgres"], check=True,
-                   stdout=subprocess.DEVNULL)
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c max_connections=200 "
-               "-c shared_buffers=256MB -c synchronous_commit=off")
-    subprocess.run(as_postgres + [str(pg_bin / "pg_ctl"), "-D", str(folder / "data"), "-l",
-                                  str(folder / "server.log"), "-w", "-o", options, "start"],
-                   check=True, stdout=subprocess.DEVNULL)
-    try:
-        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                        "-c", "CREATE DATABASE cashmix_fleet"], check=True)
-        yield f"postgresql://postgres@127.0.0.1:{port}/cashmix_fleet"
-    finally:
-        subprocess.run(as_postgres + [str(pg_bin / "pg_ctl"), "-D", str(folder / "data"), "-m",
-                                      "immediate", "stop"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_server(PG_SETTINGS) as server:
+        yield create_database(server, "cashmix_fleet")
 
 
 def terminal_id(n: int) -> str:
@@ -158,12 +145,6 @@ def prepare(url: str, files: list[Path], count: int) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- processes, CPU
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def start_servers(url: str, count: int, folder: Path,
                   workers: bool) -> list[tuple[subprocess.Popen, int]]:
@@ -354,12 +335,9 @@ class Fleet:
         self.tally.add("quote", (time.perf_counter() - began) * 1000, status, quote)
         if status != 201 or rng.random() >= self.dispensed:
             return
-        expires = int(time.time()) + 120
-        signature = sign(SECRET, tid, quote["id"], quote["amount"]["value"], "CZK", expires)
+        body = authorized(quote, secret=SECRET, terminal=tid)
         began = time.perf_counter()
-        status, body = self._call("POST", f"/api/v1/terminals/{tid}/dispenses", key,
-                                  {"quote_id": quote["id"], "authorization": {
-                                      "expires_at": expires, "signature": signature}},
+        status, body = self._call("POST", f"/api/v1/terminals/{tid}/dispenses", key, body,
                                   {"Idempotency-Key": quote["id"]})
         self.tally.add("dispense", (time.perf_counter() - began) * 1000, status, body)
 
@@ -498,14 +476,8 @@ def endpoints(count: int, files: list[Path], folder: Path) -> tuple[dict[str, st
              str(port), "--take-after", "0"], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=server_env("")))
         urls[terminal_id(n)] = f"xfs4iot://127.0.0.1:{port}/xfs4iot/v1.0?dialect=2024-3"
-        deadline = time.monotonic() + 30
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline or processes[-1].poll() is not None:
-                raise SystemExit(f"the endpoint of {terminal_id(n)} did not start")
-            time.sleep(0.05)
+        if not wait_port(port, processes[-1], 30):
+            raise SystemExit(f"the endpoint of {terminal_id(n)} did not start")
     return urls, processes
 
 

@@ -1,5 +1,6 @@
-"""What the crash campaign and the soak share: a throwaway PostgreSQL, the service and the
-XFS4IoT device each in its own process, a prepared database and a signing loopback client."""
+"""What the crash campaign, the soak and the fleet benchmark share: a throwaway PostgreSQL, the
+service and the XFS4IoT device each in its own process, a prepared database and a signing
+loopback client."""
 
 from __future__ import annotations
 
@@ -41,25 +42,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: Server settings of the campaigns' PostgreSQL: crash safety is the service's, not the disk's.
+CAMPAIGN_SETTINGS = "-c fsync=off -c max_connections=200"
+
+
+def postgres_bin() -> Path | None:
+    """Return the bin directory of the newest PostgreSQL Debian installed, None for none."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda initdb: [int(part) for part in initdb.parents[1].name.split(".")])
+    return found[-1].parent if found else None
+
+
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """Run a throwaway PostgreSQL (as user postgres, on a free port); yield its base URL
-    (database `postgres`). Needs Debian's postgresql package and root, as .ci/run does."""
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not bins:
+def postgres_server(settings: str = CAMPAIGN_SETTINGS) -> Iterator[str]:
+    """Run a throwaway PostgreSQL on a free port with the server `settings` (as user postgres
+    when root: it refuses to run as root, as .ci/run knows); yield its base URL (database
+    `postgres`). Needs Debian's postgresql package: RuntimeError without it."""
+    pg_bin = postgres_bin()
+    if pg_bin is None:
         raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
-    pg_bin = bins[-1].parent
-    folder = Path(tempfile.mkdtemp(prefix="cashmix-campaign-pg-"))
-    shutil.chown(folder, "postgres")
+    folder = Path(tempfile.mkdtemp(prefix="cashmix-pg-"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(folder, "postgres")
     port = free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"]
     subprocess.run(as_postgres + [str(pg_bin / "initdb"), "-D", str(folder / "data"), "-A",
                                   "trust", "-U", "postgres"], check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run(as_postgres + [
         str(pg_bin / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "server.log"),
-        "-w", "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
-                    "-c max_connections=200", "start"], check=True, stdout=subprocess.DEVNULL)
+        "-w", "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} {settings}",
+        "start"], check=True, stdout=subprocess.DEVNULL)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
@@ -105,9 +118,13 @@ def new_database(kind: str, folder: Path, server: str | None) -> str:
     database on the PostgreSQL `server`."""
     if kind == "sqlite":
         return f"sqlite:///{folder / 'cashmix.sqlite'}"
+    return create_database(server, f"campaign_{uuid.uuid4().hex[:12]}")
+
+
+def create_database(server: str, name: str) -> str:
+    """Create the database `name` on the PostgreSQL `server` (a base URL); return its URL."""
     from sqlalchemy import create_engine, text
 
-    name = f"campaign_{uuid.uuid4().hex[:12]}"
     engine = create_engine(f"{server}/postgres".replace("postgresql://",
                                                         "postgresql+psycopg://"),
                            isolation_level="AUTOCOMMIT")
@@ -179,7 +196,7 @@ class DeviceProcess:
             with open(self.log, "ab") as log:
                 self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                                 stderr=log)
-            if _wait_port(self.port, self.process, 20):
+            if wait_port(self.port, self.process, 20):
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the device did not start: {self.log.read_text()[-2000:]}")
@@ -305,10 +322,12 @@ class Client:
             connection.close()
 
 
-def authorized(quote: dict, *, expires_in: int = 120) -> dict:
-    """Return the dispense body for `quote`, signed as the bank's host would."""
+def authorized(quote: dict, *, expires_in: int = 120, secret: str = SECRET,
+               terminal: str = TERMINAL_ID) -> dict:
+    """Return the dispense body for `quote` on `terminal`, signed with the host's `secret` as
+    the bank's host would."""
     expires = int(time.time()) + expires_in
-    signature = sign(SECRET, TERMINAL_ID, quote["id"], quote["amount"]["value"],
+    signature = sign(secret, terminal, quote["id"], quote["amount"]["value"],
                      quote["amount"]["currency"], expires)
     return {"quote_id": quote["id"], "authorization": {"expires_at": expires,
                                                        "signature": signature}}
@@ -323,7 +342,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def _wait_port(port: int, process: subprocess.Popen, seconds: float) -> bool:
+def wait_port(port: int, process: subprocess.Popen, seconds: float) -> bool:
+    """Return True once something listens on `port` of 127.0.0.1, False when `process`
+    exits first or `seconds` pass."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
