@@ -61,6 +61,7 @@ from bench.harness import (  # noqa: E402
     postgres_server,
     wait_port,
 )
+from bench.process_stats import cpu_seconds, own_cpu, postgres_pids, with_children  # noqa: E402
 from kiosk_service import create_app  # noqa: E402
 from kiosk_service.persistence.database import normalise_url  # noqa: E402
 from kiosk_service.persistence.migrate import upgrade_database  # noqa: E402
@@ -187,44 +188,6 @@ def stop(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def with_children(pids: list[int]) -> list[int]:
-    """Return `pids` and their child processes (gunicorn's workers)."""
-    found = list(pids)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                parent = int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
-                if parent in pids:
-                    found.append(int(entry.name))
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields_[11]) + int(fields_[12])) / ticks
-    return total
-
-
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    pids.append(int(entry.name))
-    return pids
-
-
-def own_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
 
 
 class ConnectionSampler:

@@ -68,6 +68,7 @@ from bench.harness import (  # noqa: E402
     prepare,
     workspace,
 )
+from bench.process_stats import children_by_parent, tree_rss  # noqa: E402
 
 BASE = f"/api/v1/terminals/{TERMINAL_ID}"
 #: Every wish kind, with and without its parameters (denominations in minor units).
@@ -373,28 +374,6 @@ class Soak:
             self.unexpected.append(note)
 
 
-def tree_rss(pid: int | None) -> int:
-    """Return the VmRSS (kB) of process `pid` and all its descendants, 0 when it is gone."""
-    if pid is None:
-        return 0
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = (entry / "stat").read_text()
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total
-
-
 def device_faults(rng: random.Random) -> str:
     """Return the device's fault list: the random faults and one seeded jam per cassette of
     JAMS (picks counted per cassette since the state began)."""
@@ -428,7 +407,8 @@ def run(database: str, minutes: float, *, rate: float = 3.0, seed: int = 1,
         stack.callback(device.stop)
         service.start()
         stack.callback(service.stop)
-        processes = f"server tree of {1 + len(_children(service.pid()))} processes"
+        workers = children_by_parent().get(service.pid(), [])
+        processes = f"server tree of {1 + len(workers)} processes"
         print(f"{database}: {minutes:g} min at {rate:g} quotes/s, seed {seed}; {processes}",
               file=out, flush=True)
         soak = Soak(service, device, prepared.kiosk, prepared.staff, rate=rate, seed=seed,
@@ -501,16 +481,6 @@ def _events(events: Counter) -> str:
 
 def _ratio(last: float, first: float) -> float:
     return last / first if first else (1.0 if not last else float("inf"))
-
-
-def _children(pid: int | None) -> list[int]:
-    if pid is None:
-        return []
-    found = []
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:
