@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk_service.services.keys import key_id_of, revoke_key
-from tests.service.test_console_pages import Console, token
+from tests.service.conftest import Console, token
 
 DEMO = "demo-czk"
 STATUS = f"/api/v1/terminals/{DEMO}"

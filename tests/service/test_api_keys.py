@@ -13,7 +13,7 @@ from kiosk_service.cli import main
 from kiosk_service.errors import InvalidState
 from kiosk_service.records import Role
 from kiosk_service.services.keys import create_key, key_id_of, revoke_key, rotate_key
-from tests.service.test_console_pages import Console
+from tests.service.conftest import Console
 
 DEMO = "demo-czk"
 STATUS = f"/api/v1/terminals/{DEMO}"

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-# Console as Console: the other console tests import it from here.
-from tests.service.conftest import Console as Console
 from tests.service.conftest import token
 
 DEMO = "demo-czk"

@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from kiosk_service.cli import main
 from kiosk_service.logs import JsonFormatter, KeyValueFormatter
-from tests.service.conftest import SECRET, Caller, dispense_body
-from tests.service.test_console_pages import Console, token
+from tests.service.conftest import SECRET, Caller, Console, dispense_body, token
 
 
 class Everything(logging.Handler):

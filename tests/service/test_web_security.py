@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk_service.services.keys import key_id_of
-from tests.service.test_console_pages import Console
+from tests.service.conftest import Console
 
 DEMO = "demo-czk"
 TEMPLATES = Path(__file__).resolve().parents[2] / "kiosk_service"
