@@ -74,12 +74,7 @@ def run_traffic(args: argparse.Namespace) -> int:
                       Replenishment.from_mapping(tree["replenishment"]),
                       study_reserve(terminal, tree["reserve"]))
     except (CashmixError, OSError, KeyError) as error:
-        message = getattr(error, "message", None) or str(error)
-        print(f"kiosk-sim traffic: {message}", file=sys.stderr)
-        for place, problems in (getattr(error, "details", {}).get("errors") or {}).items():
-            for problem in problems:
-                print(f"  {place}: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input("traffic", error)
     began = time.perf_counter()
     result = _run_with_progress(study, args)
     elapsed = time.perf_counter() - began
@@ -153,3 +148,14 @@ def _write_report(result: StudyResult, tree: dict, args: argparse.Namespace) -> 
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def bad_input(command: str, error: Exception) -> int:
+    """Print a bad-input error of `kiosk-sim <command>` to stderr, every problem it lists on a
+    line of its own; return the bad-input exit status."""
+    message = getattr(error, "message", None) or str(error)
+    print(f"kiosk-sim {command}: {message}", file=sys.stderr)
+    for place, problems in (getattr(error, "details", {}).get("errors") or {}).items():
+        for problem in problems:
+            print(f"  {place}: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from denomination import default_catalogue, minor_units
 from denomination.errors import CashmixError
+from sim.traffic.cli import bad_input
 from sim.traffic.evaluation import Evaluator, Setting
 from sim.traffic.frontier import frontier
 from sim.traffic.plan_report import write_plan
@@ -97,12 +98,7 @@ def run_plan_command(args: argparse.Namespace) -> int:
             raise ValueError("days and trials must be >= 1, the confirmation seeds new and the "
                              "test seeds fresh")
     except (CashmixError, OSError, KeyError, ValueError) as error:
-        message = getattr(error, "message", None) or str(error)
-        print(f"kiosk-sim plan: {message}", file=sys.stderr)
-        for place, problems in (getattr(error, "details", {}).get("errors") or {}).items():
-            for problem in problems:
-                print(f"  {place}: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return bad_input("plan", error)
     setting = Setting(profile, args.days, Replenishment.from_mapping(tree["replenishment"]),
                       study_reserve(terminal, tree["reserve"]))
     began = time.perf_counter()
