@@ -40,7 +40,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,7 +50,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from denomination import NotDispensable, plan_mix
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import DeviceProcess, free_port  # noqa: E402
+from bench.load import percentile  # noqa: E402
+from denomination import NotDispensable, plan_mix  # noqa: E402
 from kiosk_service import create_app
 from kiosk_service.persistence.migrate import upgrade_database
 from kiosk_service.records import Role
@@ -132,12 +135,6 @@ def prepare(folder: Path, url: str | None = None, terminals: int = 1
                                        clock=deps.clock)
     deps.close()
     return url, keys, terminal.cassettes
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(url: str, port: int, log: Path, *, processes: int = 1, hold: float = 60,
@@ -252,11 +249,6 @@ def server_cpu(pid: int) -> float:
     return cpu(pid) + sum(cpu(int(child)) for child in children)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def line(name: str, latencies: list[float], throughput: float) -> str:
     return (f"{name:<34} {throughput:7.1f}/s  p50 {statistics.median(latencies):6.2f} ms"
             f"  p90 {percentile(latencies, 90):6.2f}  p99 {percentile(latencies, 99):6.2f}"
@@ -307,8 +299,6 @@ def main() -> None:
     port = free_port()
     device = None
     if args.processes > 1:
-        from harness import DeviceProcess
-
         device = DeviceProcess(folder, pace=0, take_after=0,
                                terminal=bench_terminal(folder))
         device.start()
