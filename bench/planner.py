@@ -28,7 +28,7 @@ from statistics import fmean, linear_regression
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score, Setting
 from sim.traffic.plan_run import PlanRun, parse_seeds, run_plan
-from sim.traffic.planner import Goal
+from sim.traffic.plan_target import Goal
 from sim.traffic.profile import build_profile, load_tree
 from sim.traffic.replenishment import Replenishment
 from sim.traffic.terminal import read_terminal

@@ -75,7 +75,7 @@ def recommend_load(terminal_id: str, *, uow: SqlUnitOfWork, days: int = 28, tria
     from sim.traffic.demand import Withdrawal
     from sim.traffic.evaluation import Evaluator, Setting
     from sim.traffic.plan_run import run_plan
-    from sim.traffic.planner import Goal
+    from sim.traffic.plan_target import Goal
     from sim.traffic.recorded import resampled_streams
     from sim.traffic.replenishment import Replenishment
     from sim.traffic.terminal import Terminal as SimTerminal

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score
-from sim.traffic.planner import Goal, plan_load, proportional
+from sim.traffic.plan_start import proportional
+from sim.traffic.plan_target import Goal
+from sim.traffic.planner import plan_load
 from sim.traffic.terminal import Terminal
 
 #: The file's load is scaled by these factors for the default-load series.

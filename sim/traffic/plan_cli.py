@@ -23,7 +23,7 @@ from sim.traffic.evaluation import Evaluator, Setting
 from sim.traffic.frontier import frontier
 from sim.traffic.plan_report import write_plan
 from sim.traffic.plan_run import parse_seeds, run_plan
-from sim.traffic.planner import Goal
+from sim.traffic.plan_target import Goal
 from sim.traffic.policies import POLICY_NAMES
 from sim.traffic.profile import build_profile, load_tree
 from sim.traffic.replenishment import Replenishment

@@ -12,8 +12,9 @@ from denomination.money import face_value
 from sim.traffic.evaluation import Candidate, Score
 from sim.traffic.frontier import FrontierPoint
 from sim.traffic.plan_run import PlanRun
+from sim.traffic.plan_start import SAFETY_QUANTILES
+from sim.traffic.plan_target import Goal
 from sim.traffic.planned_toml import planned_text
-from sim.traffic.planner import SAFETY_QUANTILES, Goal
 
 
 def write_plan(run: PlanRun, source_text: str, out: Path, *,

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score
-from sim.traffic.planner import BASELINE_POLICY, Goal, Plan, plan_load
+from sim.traffic.plan_target import Goal
+from sim.traffic.planner import BASELINE_POLICY, Plan, plan_load
 from sim.traffic.terminal import Terminal
 
 

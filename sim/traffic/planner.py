@@ -34,31 +34,22 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from enum import StrEnum
-from statistics import fmean, stdev
+from dataclasses import dataclass
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score
-from sim.traffic.metrics import DAYS_PER_MONTH
-from sim.traffic.replenishment import Replenishment
+from sim.traffic.plan_start import (
+    SAFETY_QUANTILES,
+    analytic_start,
+    large_notes_call,
+    measure_use,
+    proportional,
+)
+from sim.traffic.plan_target import Goal, Target, resolve_target
 from sim.traffic.terminal import Terminal
 
 BASELINE_POLICY = "bank_optimal"
 #: Candidates scored together (two per batch keeps the answer the same for any --jobs).
 BATCH = 2
-#: An ample stock, for measuring what the policy gives: notes per cassette.
-AMPLE_NOTES = 50_000
-#: Quantile of use over the interval less the lead time, for the smallest and the largest
-#: note (in between by rank): small notes cost little cash, so they get the wider margin and
-#: the large ones, near the median, call the visits.
-LOAD_QUANTILE = (0.95, 0.5)
-#: Quantile of use over the lead time that the low threshold covers, smallest to largest note.
-THRESHOLD_QUANTILE = (0.9, 0.5)
-#: The safety ladder: the largest note's threshold quantile raised step by step (the others in
-#: between by rank), its load by as many notes: the refusals traded for cash at the same visits.
-#: Fine steps near the start (0.05 costs about 2-3 % of the typical ATM's mean cash under
-#: Cashmix), wider ones up to 0.9 for visit limits where the start refuses far too much.
-SAFETY_QUANTILES = (0.55, 0.6, 0.7, 0.8, 0.9)
 #: Search range around the analytic start, as factors of its load and threshold.
 LOAD_RANGE, THRESHOLD_RANGE = (0.7, 1.5), 2.0
 #: The start scaled by these factors is also tried first (the cash-for-visits direction).
@@ -70,61 +61,6 @@ FINALISTS = 9
 #: Standard errors of the paired per-seed refusal difference kept as a margin below the
 #: baseline's refusals (when the limit is the baseline's): one-sided, about 84 % confidence.
 REFUSAL_MARGIN_Z = 1.0
-
-
-class Goal(StrEnum):
-    """What the planner minimises."""
-
-    LEAST_CASH = "least-cash"
-    FEWEST_VISITS = "fewest-visits"
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """The goal and its limits: visits a month, mean cash (minor units), refused share.
-
-    `paired_refused` (seed -> the baseline's refused share) is set when the refusal limit is
-    the baseline's: a candidate must then also refuse no more than the baseline with some
-    confidence. On each seed both saw the same demand, so the per-seed differences are paired;
-    their mean plus `margin_z` standard errors must be <= 0. Without a margin the least-cash
-    search settles on the edge of the limit, where half the out-of-sample months fall over it,
-    and a load that refuses a steady share in quiet months passes on the strength of a few
-    busy months in which the baseline refuses more.
-    """
-
-    goal: Goal
-    max_visits: float | None = None
-    max_cash: float | None = None
-    max_refused: float | None = None
-    paired_refused: tuple[tuple[int, float], ...] = ()
-    margin_z: float = 0.0
-
-    def violations(self, score: Score) -> tuple[float, float, float]:
-        """Return the constraint values (<= 0 when met): the goal's other limit, refusals, and
-        the upper confidence bound of the per-seed refusal difference to the baseline (0 when
-        not paired)."""
-        if self.goal == Goal.LEAST_CASH:
-            first = score.visits - self.max_visits if self.max_visits is not None else 0.0
-        else:
-            first = ((score.mean_cash - self.max_cash) / max(self.max_cash, 1)
-                     if self.max_cash is not None else 0.0)
-        refused = score.refused - self.max_refused if self.max_refused is not None else 0.0
-        baseline = dict(self.paired_refused)
-        differences = [s.refused - baseline[s.seed] for s in score.seeds if s.seed in baseline]
-        if len(differences) < 2:
-            return first, refused, sum(differences)
-        error = stdev(differences) / math.sqrt(len(differences))
-        return first, refused, fmean(differences) + self.margin_z * error
-
-    def feasible(self, score: Score) -> bool:
-        """Return True when the score meets every limit."""
-        return all(v <= 1e-12 for v in self.violations(score))
-
-    def objective(self, score: Score) -> float:
-        """Return what is minimised: mean cash, or visits with mean cash to break ties."""
-        if self.goal == Goal.LEAST_CASH:
-            return score.mean_cash
-        return score.visits + score.mean_cash / 1e15
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,22 +105,6 @@ class Plan:
     def any_feasible(self) -> bool:
         """Return True when some candidate met the target on the train seeds."""
         return any(t.feasible for t in self.trials)
-
-
-def resolve_target(goal: Goal, baseline: Score, *, max_visits: float | None = None,
-                   max_cash: float | None = None, max_refused: float | None = None,
-                   margin_z: float = 0.0) -> Target:
-    """Return the target with every limit not given taken from the baseline's figures (the
-    refusal limit then paired with the baseline seed by seed, `margin_z` standard errors)."""
-    paired = ()
-    if max_refused is None:
-        max_refused = baseline.refused
-        paired = tuple((s.seed, s.refused) for s in baseline.seeds)
-    if goal == Goal.LEAST_CASH:
-        return Target(goal, max_visits=baseline.visits if max_visits is None else max_visits,
-                      max_refused=max_refused, paired_refused=paired, margin_z=margin_z)
-    return Target(goal, max_cash=baseline.mean_cash if max_cash is None else max_cash,
-                  max_refused=max_refused, paired_refused=paired, margin_z=margin_z)
 
 
 def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal, *,
@@ -297,81 +217,6 @@ def _shortfall(trial: Trial, target: Target) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Use:
-    """Notes each cassette gave over every window of hours of the ample runs (sorted)."""
-
-    hourly: tuple[tuple[tuple[int, ...], ...], ...]   # per run, per cassette, hourly counts
-
-    def quantile(self, index: int, hours: int, q: float) -> int:
-        """Return the q-quantile of the notes cassette `index` gave over `hours` hours."""
-        given = []
-        for counts in self.hourly:
-            series = counts[index]
-            width = min(hours, len(series) - 1)
-            given += [series[t] - series[t + width] for t in range(len(series) - width)]
-        if not given:
-            return 0
-        given.sort()
-        return given[min(len(given) - 1, int(q * len(given)))]
-
-
-def measure_use(terminal: Terminal, evaluator: Evaluator, policy: str,
-                seeds: Sequence[int]) -> Use:
-    """Return what `policy` gives per cassette when stock never binds, on the train seeds."""
-    ample = replace(terminal, cassettes=tuple(
-        replace(c, count=AMPLE_NOTES, capacity=None, low_threshold=0)
-        for c in terminal.cassettes))
-    runs = evaluator.runs(ample, policy, seeds, Replenishment.never())
-    return Use(tuple(tuple(tuple(s.counts[i] for s in run.samples)
-                           for i in range(len(terminal.cassettes))) for run in runs))
-
-
-def analytic_start(terminal: Terminal, use: Use, target: Target, replenishment: Replenishment,
-                   *, safety: float = THRESHOLD_QUANTILE[1]) -> Candidate:
-    """Return the start load and thresholds for the target's visit interval (module doc);
-    `safety` is the quantile of lead-time use the largest note's threshold covers."""
-    lead = replenishment.lead_hours if replenishment.on_low else 0
-    longest = (replenishment.every_days * 24 if replenishment.every_days
-               else DAYS_PER_MONTH * 24)
-    if target.goal == Goal.LEAST_CASH and target.max_visits:
-        interval = min(longest, round(DAYS_PER_MONTH * 24 / target.max_visits))
-        return _start_for(terminal, use, interval, lead, safety)
-    best = _start_for(terminal, use, lead + 1, lead, safety)
-    for interval in range(lead + 1, longest + 1, 6):
-        candidate = _start_for(terminal, use, interval, lead, safety)
-        if target.max_cash is not None and _expected_cash(terminal, use, candidate,
-                                                          interval) > target.max_cash:
-            break
-        best = candidate
-    return best
-
-
-def _start_for(terminal: Terminal, use: Use, interval: int, lead: int,
-               safety: float) -> Candidate:
-    ranks = {d: r for r, d in enumerate(terminal.denominations)}
-    top = max(len(ranks) - 1, 1)
-    load, thresholds = [], []
-    for i, cassette in enumerate(terminal.cassettes):
-        share = ranks[cassette.denomination] / top
-        q_load, q_low = (q[0] + (q[1] - q[0]) * share
-                         for q in (LOAD_QUANTILE, (THRESHOLD_QUANTILE[0], safety)))
-        threshold = use.quantile(i, lead, q_low) if lead else 0
-        notes = use.quantile(i, max(interval - lead, 1), q_load) + threshold
-        capacity = cassette.capacity or max(notes, cassette.count)
-        notes = max(1, min(capacity, notes))
-        load.append((cassette.id, notes))
-        thresholds.append((cassette.id, min(threshold, notes - 1)))
-    return Candidate(tuple(load), tuple(thresholds))
-
-
-def _expected_cash(terminal: Terminal, use: Use, candidate: Candidate, interval: int) -> float:
-    """Rough mean cash of a candidate: each cassette half-way through an interval's use."""
-    load = dict(candidate.load)
-    return sum(c.denomination * (load[c.id] - use.quantile(i, interval, 0.5) / 2)
-               for i, c in enumerate(terminal.cassettes))
-
-
-@dataclass(frozen=True, slots=True)
 class Bounds:
     """Search range of one cassette: load and threshold, whole notes, inclusive."""
 
@@ -393,26 +238,6 @@ def search_space(terminal: Terminal, anchors: Sequence[Candidate]) -> dict[str, 
             (min(low, high), max(high, *centres)),
             (0, max(terminal.note_limit, math.ceil(THRESHOLD_RANGE * max(lows)))))
     return space
-
-
-def proportional(terminal: Terminal, factor: float) -> Candidate:
-    """Return the file's load times `factor` (whole notes, within capacity, above the low
-    threshold), thresholds as in the file: the bank's proportions for other visits."""
-    load = []
-    for c in terminal.cassettes:
-        notes = max(c.low_threshold + 1, round(c.count * factor))
-        load.append((c.id, min(notes, c.capacity) if c.capacity else notes))
-    return Candidate(tuple(load), tuple((c.id, c.low_threshold) for c in terminal.cassettes))
-
-
-def large_notes_call(terminal: Terminal, start: Candidate) -> Candidate:
-    """Return the start with the thresholds of the smaller half of the notes as in the file
-    (capped below the load), so the large notes, which hold the cash, call the visits."""
-    small = set(sorted(terminal.denominations)[:len(terminal.denominations) // 2])
-    load = dict(start.load)
-    return Candidate(start.load, tuple(
-        (c.id, min(c.low_threshold, load[c.id] - 1) if c.denomination in small
-         else dict(start.thresholds)[c.id]) for c in terminal.cassettes))
 
 
 def scaled(candidate: Candidate, factor: float, space: dict[str, Bounds]) -> Candidate:

@@ -8,16 +8,9 @@ import pytest
 
 from sim.traffic.evaluation import Candidate, Evaluator, Score, SeedFigures, Setting
 from sim.traffic.plan_run import parse_seeds, run_plan
-from sim.traffic.planner import (
-    FINALISTS,
-    REFUSAL_MARGIN_Z,
-    SAFETY_QUANTILES,
-    Goal,
-    analytic_start,
-    measure_use,
-    plan_load,
-    resolve_target,
-)
+from sim.traffic.plan_start import SAFETY_QUANTILES, analytic_start, measure_use
+from sim.traffic.plan_target import Goal, resolve_target
+from sim.traffic.planner import FINALISTS, REFUSAL_MARGIN_Z, plan_load
 from sim.traffic.profile import build_profile, load_tree
 from sim.traffic.replenishment import Replenishment
 from sim.traffic.terminal import read_terminal
