@@ -164,11 +164,6 @@ class DispenseNoteRow(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unknown: Mapped[int] = mapped_column(Integer, default=0)
 
-    def to_domain(self) -> NoteOutcome:
-        return NoteOutcome(self.cassette_id, self.denomination, self.planned, self.picked,
-                           self.stacked, self.presented, self.taken, self.retracted,
-                           self.rejected, self.unknown)
-
     @staticmethod
     def values_of(terminal_id: str, dispense_id: str, note: NoteOutcome) -> dict[str, Any]:
         """Return the row's column values for one note outcome."""

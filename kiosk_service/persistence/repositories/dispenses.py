@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -155,19 +155,15 @@ class DispenseRepository(Repository):
 
     def all(self, terminal_id: str) -> list[Dispense]:
         """Return every dispense of the terminal with its notes, oldest first (the audit)."""
-        rows = list(self.session.scalars(
-            select(DispenseRow).where(DispenseRow.terminal_id == terminal_id)
-            .order_by(DispenseRow.created_at, DispenseRow.id)))
+        rows = self._execute(select(_DISPENSES).where(_DISPENSES.c.terminal_id == terminal_id)
+                             .order_by(_DISPENSES.c.created_at, _DISPENSES.c.id)).all()
         notes: dict[str, list[NoteOutcome]] = {}
-        query = (select(DispenseNoteRow).join(DispenseRow, _OF_DISPENSE)
+        query = (select(_DISPENSE_NOTES).join(DispenseRow, _OF_DISPENSE)
                  .where(DispenseRow.terminal_id == terminal_id)
-                 .order_by(DispenseNoteRow.cassette_id))
-        for note in self.session.scalars(query):
-            notes.setdefault(note.dispense_id, []).append(note.to_domain())
-        return [Dispense(row.id, row.terminal_id, row.quote_id,
-                         Amount(row.amount, row.currency), DispenseState(row.state),
-                         tuple(notes.get(row.id, ())), row.created_at, row.updated_at,
-                         row.error) for row in rows]
+                 .order_by(_DISPENSE_NOTES.c.cassette_id))
+        for note in self._execute(query):
+            notes.setdefault(note.dispense_id, []).append(_note_of(note))
+        return [_dispense_of(row, notes.get(row.id, ())) for row in rows]
 
     def in_flight(self, terminal_id: str) -> list[tuple[Dispense, str]]:
         """Return the terminal's dispenses still in flight with their owners, oldest first."""
@@ -175,10 +171,16 @@ class DispenseRepository(Repository):
         return [(self._load(row), row.owner) for row in rows]
 
     def _load(self, row: Any) -> Dispense:
-        """The dispense of a dispenses row (Core or ORM) with its notes."""
-        notes = tuple(NoteOutcome(n.cassette_id, *(getattr(n, name) for name in _OUTCOME))
-                      for n in self._execute(_NOTES, {
-                          "terminal": row.terminal_id, "dispense": row.id}))
-        return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
-                        DispenseState(row.state), notes, row.created_at, row.updated_at,
-                        row.error)
+        """The dispense of a dispenses row with its notes."""
+        return _dispense_of(row, [_note_of(n) for n in self._execute(_NOTES, {
+            "terminal": row.terminal_id, "dispense": row.id})])
+
+
+def _note_of(row: Any) -> NoteOutcome:
+    return NoteOutcome(row.cassette_id, *(getattr(row, name) for name in _OUTCOME))
+
+
+def _dispense_of(row: Any, notes: Sequence[NoteOutcome]) -> Dispense:
+    return Dispense(row.id, row.terminal_id, row.quote_id, Amount(row.amount, row.currency),
+                    DispenseState(row.state), tuple(notes), row.created_at, row.updated_at,
+                    row.error)
