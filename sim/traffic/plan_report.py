@@ -14,6 +14,7 @@ from sim.traffic.frontier import FrontierPoint
 from sim.traffic.plan_run import PlanRun
 from sim.traffic.plan_start import SAFETY_QUANTILES
 from sim.traffic.plan_target import Goal
+from sim.traffic.plan_trim import cycle_value
 from sim.traffic.planned_toml import planned_text
 
 
@@ -111,8 +112,9 @@ def _confirm_text(plan) -> str:
         return ""
     return (f"the analytic start, its safety ladder and the cheapest other feasible candidates "
             f"({len(plan.confirmed)} finalists) scored again, "
-            f"with the baseline, on confirmation seeds {_seeds(plan.confirm_seeds)} and chosen "
-            f"on all {len(plan.in_sample_seeds)}; ")
+            f"with the baseline, on confirmation seeds {_seeds(plan.confirm_seeds)}, "
+            f"{len(plan.trimmed)} trims of the cheapest toward the visit limit with them, and "
+            f"the load chosen on all {len(plan.in_sample_seeds)}; ")
 
 
 def _target_text(run: PlanRun) -> str:
@@ -192,8 +194,8 @@ def _train_table(run: PlanRun) -> str:
     plan = run.plan
     rows = {f"{plan.baseline_policy}, file's load": plan.baseline_train}
     if plan.confirmed:
-        for trial in plan.confirmed:
-            label = _finalist_label(plan, trial)
+        for trial in plan.confirmed + plan.trimmed:
+            label = _finalist_label(plan, trial, run.terminal)
             rows[f"**{label} (chosen)**" if trial == plan.chosen else label] = trial.score
     else:
         rows |= {"analytic start": plan.trials[0].score, "chosen": plan.chosen.score}
@@ -227,7 +229,10 @@ def plan_json(run: PlanRun, frontier: Sequence[FrontierPoint] = ()) -> dict[str,
                                  for t in plan.trials],
                       "confirmed": [{"number": t.number, "feasible": t.feasible,
                                      **_candidate_json(t.candidate), **_score_json(t.score)}
-                                    for t in plan.confirmed]},
+                                    for t in plan.confirmed],
+                      "trimmed": [{"number": t.number, "trimmed_from": t.trimmed_from,
+                                   "feasible": t.feasible, **_candidate_json(t.candidate),
+                                   **_score_json(t.score)} for t in plan.trimmed]},
         "out_of_sample": {"baseline": _score_json(run.baseline),
                           "default": _score_json(run.default),
                           "planned": _score_json(run.planned)},
@@ -287,9 +292,15 @@ def _money(value: int, currency: str) -> str:
     return f"{money.round_to_major(value) // 10 ** money.exponent:,} {currency}"
 
 
-def _finalist_label(plan, trial) -> str:
+def _finalist_label(plan, trial, terminal) -> str:
     """Return how a finalist came: the analytic start, a step of its safety ladder (the
-    quantile its largest note's threshold covers), or a candidate of the search."""
+    quantile its largest note's threshold covers), a candidate of the search, or the trim of
+    one of those (the share of its cycle's value kept)."""
+    if trial.trimmed_from is not None:
+        finalist = next(t for t in plan.confirmed if t.number == trial.trimmed_from)
+        kept = (cycle_value(terminal, trial.candidate)
+                / max(cycle_value(terminal, finalist.candidate), 1))
+        return f"{_finalist_label(plan, finalist, terminal)}, cycle trimmed to {kept:.1%}"
     if trial.number == 0:
         return "analytic start"
     if trial.candidate in plan.ladder:

@@ -23,14 +23,18 @@ Method, in four steps:
    candidates of the search are scored again on more seeds (the confirmation seeds), and so is
    the baseline: every candidate and the baseline see the same demand (common
    random numbers), so their per-seed differences are paired. The target is resolved again on
-   all these seeds; when its refusal limit is the baseline's, a finalist must stay under it by
-   a margin (`REFUSAL_MARGIN_Z` standard errors of the paired difference). The cheapest
-   finalist meeting it is chosen, then judged on fresh test seeds: only those figures are out
-   of sample.
+   all these seeds; when its refusal limit (or visit limit) is the baseline's, a finalist must
+   stay under it by a margin (`MARGIN_Z` standard errors of the paired difference).
+5. **Trim.** The ladder keeps the start's visits, somewhat under the limit; the cheapest
+   feasible finalists are scored again with their cycles (load less threshold) trimmed toward
+   the visit limit, thresholds kept (`plan_trim`), on the same seeds. The cheapest load
+   meeting the target among the finalists and their trims is chosen, then judged on fresh test
+   seeds: only those figures are out of sample.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -45,6 +49,7 @@ from sim.traffic.plan_start import (
     proportional,
 )
 from sim.traffic.plan_target import Goal, Target, resolve_target
+from sim.traffic.plan_trim import trim_finalists
 from sim.traffic.terminal import Terminal
 
 BASELINE_POLICY = "bank_optimal"
@@ -58,19 +63,21 @@ START_SCALES = (1.0, 0.9, 1.1)
 #: other feasible ones (3 with the 5 steps of the ladder: at visit limits far from the file's
 #: the cheapest is often the start scaled down, not a step of its ladder).
 FINALISTS = 9
-#: Standard errors of the paired per-seed refusal difference kept as a margin below the
-#: baseline's refusals (when the limit is the baseline's): one-sided, about 84 % confidence.
-REFUSAL_MARGIN_Z = 1.0
+#: Standard errors of the paired per-seed refusal and visits differences kept as a margin
+#: below the baseline's (when the limit is the baseline's): one-sided, about 84 % confidence.
+MARGIN_Z = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Trial:
-    """One searched candidate and its train score."""
+    """One searched candidate and its train score, or a finalist's trim (`trimmed_from`: the
+    finalist's number) and its score on the in-sample seeds."""
 
     number: int
     candidate: Candidate
     score: Score
     feasible: bool
+    trimmed_from: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +87,10 @@ class Plan:
     chosen candidate and its train score (in sample), and the start's safety ladder.
 
     With confirmation seeds, `confirmed` holds the finalists scored on the train and the
-    confirmation seeds together, `chosen` is one of them, and `target` and `baseline_train`
-    are on those seeds too (`trials` keep their search scores, on the train seeds alone)."""
+    confirmation seeds together, `trimmed` the trims of the cheapest of them (step 5 of the
+    module's method) on the same seeds, `chosen` is one of either, and `target` and
+    `baseline_train` are on those seeds too (`trials` keep their search scores, on the train
+    seeds alone)."""
 
     policy: str
     target: Target
@@ -94,6 +103,7 @@ class Plan:
     confirm_seeds: tuple[int, ...] = ()
     confirmed: tuple[Trial, ...] = ()
     ladder: tuple[Candidate, ...] = ()
+    trimmed: tuple[Trial, ...] = ()
 
     @property
     def in_sample_seeds(self) -> tuple[int, ...]:
@@ -119,8 +129,9 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     seeds the sampler, so the same call gives the same plan. `progress(done, total)` is called
     after each batch. Limits are in visits a month, minor units and shares of withdrawals;
     those not given come from `baseline_policy` on the file's load (bank_optimal by default).
-    With `confirm_seeds`, the `finalists` best candidates are scored on them too and the
-    choice is made on all the seeds (step 4 of the module's method).
+    With `confirm_seeds`, the `finalists` best candidates are scored on them too, the
+    cheapest feasible ones trimmed, and the choice is made on all the seeds (steps 4 and 5 of
+    the module's method).
     """
     import optuna
 
@@ -175,15 +186,23 @@ def plan_load(terminal: Terminal, evaluator: Evaluator, policy: str, goal: Goal,
     pooled_baseline = Score(baseline.seeds + extra[0].seeds)
     pooled_target = resolve_target(goal, pooled_baseline, max_visits=max_visits,
                                    max_cash=max_cash, max_refused=max_refused,
-                                   margin_z=REFUSAL_MARGIN_Z)
+                                   margin_z=MARGIN_Z)
     scores = evaluator.score_many(terminal, policy, [t.candidate for t in best], confirm)
     confirmed = tuple(
         Trial(t.number, t.candidate, pooled, pooled_target.feasible(pooled))
         for t, more in zip(best, scores, strict=True)
         for pooled in [Score(t.score.seeds + more.seeds)])
+    lead = replenishment.lead_hours if replenishment.on_low else 0
+    numbers = itertools.count(len(done))
+    trimmed = tuple(
+        Trial(next(numbers), candidate, score, pooled_target.feasible(score),
+              trimmed_from=confirmed[i].number)
+        for i, candidate, score in trim_finalists(
+            terminal, evaluator, policy, [(t.candidate, t.score, t.feasible) for t in confirmed],
+            pooled_target, seeds + confirm, lead))
     return Plan(policy, pooled_target, pooled_baseline, start, tuple(done),
-                choose(confirmed, pooled_target), seeds, baseline_policy, confirm, confirmed,
-                tuple(ladder))
+                choose(confirmed + trimmed, pooled_target), seeds, baseline_policy, confirm,
+                confirmed, tuple(ladder), trimmed)
 
 
 def choose(trials: Sequence[Trial], target: Target) -> Trial:

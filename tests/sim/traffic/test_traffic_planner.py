@@ -6,49 +6,38 @@ from pathlib import Path
 
 import pytest
 
-from sim.traffic.evaluation import Candidate, Evaluator, Score, SeedFigures, Setting
+from sim.traffic.evaluation import Candidate, Evaluator, Score, SeedFigures
 from sim.traffic.plan_run import parse_seeds, run_plan
 from sim.traffic.plan_start import SAFETY_QUANTILES, analytic_start, measure_use
 from sim.traffic.plan_target import Goal, resolve_target
-from sim.traffic.planner import FINALISTS, REFUSAL_MARGIN_Z, plan_load
-from sim.traffic.profile import build_profile, load_tree
-from sim.traffic.replenishment import Replenishment
+from sim.traffic.planner import FINALISTS, MARGIN_Z, plan_load
 from sim.traffic.terminal import read_terminal
 
-SMALL = ["volume.per_day=40", "volume.noise_sigma=0.0", "volume.outage_probability=0.0"]
 
-
-@pytest.fixture
-def setting():
-    tree = load_tree(overrides=SMALL)
-    return Setting(build_profile(tree, "CZK"), days=3,
-                   replenishment=Replenishment(every_days=2, on_low=True, lead_hours=12))
-
-
-def small_plan(terminal, setting, *, jobs=1, seed=0, policy="cashmix", trials=4):
-    with Evaluator(setting, jobs=jobs) as evaluator:
+def small_plan(terminal, plan_setting, *, jobs=1, seed=0, policy="cashmix", trials=4):
+    with Evaluator(plan_setting, jobs=jobs) as evaluator:
         return plan_load(terminal, evaluator, policy, Goal.LEAST_CASH, train_seeds=(1, 2),
                          trials=trials, seed=seed)
 
 
-def test_same_seed_same_plan(typical, setting):
-    first, again = small_plan(typical, setting), small_plan(typical, setting)
+def test_same_seed_same_plan(typical, plan_setting):
+    first, again = small_plan(typical, plan_setting), small_plan(typical, plan_setting)
     assert [t.candidate for t in first.trials] == [t.candidate for t in again.trials]
     assert [t.score for t in first.trials] == [t.score for t in again.trials]
     assert first.chosen == again.chosen
 
 
-def test_processes_do_not_change_the_plan(typical, setting):
-    alone = small_plan(typical, setting, policy="bank_optimal")
-    pooled = small_plan(typical, setting, policy="bank_optimal", jobs=2)
+def test_processes_do_not_change_the_plan(typical, plan_setting):
+    alone = small_plan(typical, plan_setting, policy="bank_optimal")
+    pooled = small_plan(typical, plan_setting, policy="bank_optimal", jobs=2)
     assert alone.chosen == pooled.chosen
     assert [t.score for t in alone.trials] == [t.score for t in pooled.trials]
 
 
-def test_loads_are_whole_notes_within_capacity(typical, setting):
+def test_loads_are_whole_notes_within_capacity(typical, plan_setting):
     tight = replace(typical, cassettes=tuple(replace(c, capacity=120) for c in typical.cassettes))
     tight = tight.with_load({c.id: 100 for c in tight.cassettes})
-    plan = small_plan(tight, setting, trials=6)
+    plan = small_plan(tight, plan_setting, trials=6)
     for trial in plan.trials:
         load, low = dict(trial.candidate.load), dict(trial.candidate.thresholds)
         assert set(load) == {c.id for c in tight.cassettes}
@@ -58,8 +47,8 @@ def test_loads_are_whole_notes_within_capacity(typical, setting):
             assert 0 <= low[cassette.id] < load[cassette.id]
 
 
-def test_the_chosen_load_meets_the_target_in_sample_when_any_does(typical, setting):
-    plan = small_plan(typical, setting, trials=6)
+def test_the_chosen_load_meets_the_target_in_sample_when_any_does(typical, plan_setting):
+    plan = small_plan(typical, plan_setting, trials=6)
     if plan.any_feasible:
         assert plan.chosen.feasible
         assert plan.target.feasible(plan.chosen.score)
@@ -69,8 +58,8 @@ def test_the_chosen_load_meets_the_target_in_sample_when_any_does(typical, setti
     assert plan.target.max_refused == plan.baseline_train.refused
 
 
-def test_judged_on_fresh_seeds_only(typical, setting):
-    with Evaluator(setting) as evaluator:
+def test_judged_on_fresh_seeds_only(typical, plan_setting):
+    with Evaluator(plan_setting) as evaluator:
         with pytest.raises(ValueError):
             run_plan(typical, evaluator, "cashmix", Goal.LEAST_CASH, train_seeds=(1, 2),
                      test_seeds=(2, 3), trials=2)
@@ -82,8 +71,8 @@ def test_judged_on_fresh_seeds_only(typical, setting):
     assert run.planned.failures().withdrawals > 0
 
 
-def test_fewest_visits_keeps_to_the_cash_limit_in_sample(typical, setting):
-    with Evaluator(setting) as evaluator:
+def test_fewest_visits_keeps_to_the_cash_limit_in_sample(typical, plan_setting):
+    with Evaluator(plan_setting) as evaluator:
         plan = plan_load(typical, evaluator, "bank_optimal", Goal.FEWEST_VISITS,
                          train_seeds=(1, 2), trials=6, max_cash=60_000_000)
     assert plan.target.max_cash == 60_000_000
@@ -110,8 +99,8 @@ def test_bad_seed_lists(text):
         parse_seeds(text)
 
 
-def test_finalists_are_confirmed_on_more_seeds_with_the_baseline(typical, setting):
-    with Evaluator(setting) as evaluator:
+def test_finalists_are_confirmed_on_more_seeds_with_the_baseline(typical, plan_setting):
+    with Evaluator(plan_setting) as evaluator:
         plan = plan_load(typical, evaluator, "bank_optimal", Goal.LEAST_CASH, train_seeds=(1, 2),
                          trials=5, confirm_seeds=(3, 4), finalists=2)
     assert plan.in_sample_seeds == (1, 2, 3, 4)
@@ -124,8 +113,8 @@ def test_finalists_are_confirmed_on_more_seeds_with_the_baseline(typical, settin
     assert {s.seed for t in plan.trials for s in t.score.seeds} == {1, 2}
 
 
-def test_confirmation_seeds_are_new_and_never_test_seeds(typical, setting):
-    with Evaluator(setting) as evaluator:
+def test_confirmation_seeds_are_new_and_never_test_seeds(typical, plan_setting):
+    with Evaluator(plan_setting) as evaluator:
         with pytest.raises(ValueError):
             plan_load(typical, evaluator, "bank_optimal", Goal.LEAST_CASH, train_seeds=(1, 2),
                       trials=2, confirm_seeds=(2, 3))
@@ -146,7 +135,7 @@ def _score(refused):
 ])
 def test_the_baselines_refusal_limit_holds_with_a_margin_seed_by_seed(candidate, feasible):
     baseline = _score((0.030, 0.005, 0.005))
-    target = resolve_target(Goal.LEAST_CASH, baseline, margin_z=REFUSAL_MARGIN_Z)
+    target = resolve_target(Goal.LEAST_CASH, baseline, margin_z=MARGIN_Z)
     assert target.feasible(_score(candidate)) == feasible
     given = resolve_target(Goal.LEAST_CASH, baseline, max_refused=0.02)
     assert given.paired_refused == ()
@@ -157,13 +146,13 @@ TYPICAL, DEMO = CONFIG / "demand" / "typical-czk-atm.toml", CONFIG / "terminals"
 
 
 @pytest.mark.parametrize("path", [TYPICAL, DEMO], ids=["typical", "demo"])
-def test_the_safety_ladder_adds_stock_in_hand_at_the_same_visits(path, setting):
+def test_the_safety_ladder_adds_stock_in_hand_at_the_same_visits(path, plan_setting):
     terminal = read_terminal(path)
-    with Evaluator(setting) as evaluator:
+    with Evaluator(plan_setting) as evaluator:
         baseline = evaluator.score(terminal, "bank_optimal", Candidate.of(terminal), (1, 2))
         use = measure_use(terminal, evaluator, "cashmix", (1, 2))
     target = resolve_target(Goal.LEAST_CASH, baseline)
-    steps = [analytic_start(terminal, use, target, setting.replenishment, safety=q)
+    steps = [analytic_start(terminal, use, target, plan_setting.replenishment, safety=q)
              for q in (0.5, *SAFETY_QUANTILES)]
     for lower, higher in itertools.pairwise(steps):
         low, high = dict(lower.thresholds), dict(higher.thresholds)
@@ -175,9 +164,9 @@ def test_the_safety_ladder_adds_stock_in_hand_at_the_same_visits(path, setting):
 
 
 @pytest.mark.parametrize("path", [TYPICAL, DEMO], ids=["typical", "demo"])
-def test_the_start_and_its_ladder_are_confirmed_first(path, setting):
+def test_the_start_and_its_ladder_are_confirmed_first(path, plan_setting):
     terminal = read_terminal(path)
-    with Evaluator(setting) as evaluator:
+    with Evaluator(plan_setting) as evaluator:
         plan = plan_load(terminal, evaluator, "cashmix", Goal.LEAST_CASH, train_seeds=(1, 2),
                          trials=len(SAFETY_QUANTILES) + 8, confirm_seeds=(3, 4))
     confirmed = [t.candidate for t in plan.confirmed]
