@@ -207,9 +207,16 @@ def _plan(terminal, overrides, policy, seeds, test, trials, jobs,
 def _rows(run: PlanRun) -> None:
     load = dict(run.plan.chosen.candidate.load)
     low = dict(run.plan.chosen.candidate.thresholds)
+    plan = run.plan
+    origin = (f"the trim of finalist {plan.chosen.trimmed_from}"
+              if plan.chosen.trimmed_from is not None else f"candidate {plan.chosen.number}")
+    limit = (f" for at most {plan.target.max_visits:.2f}"
+             if plan.target.max_visits is not None else "")
     print("   planned load / low: " + ", ".join(f"{c.id} {load[c.id]}/{low[c.id]}"
                                                 for c in run.terminal.cassettes)
-          + f" (in sample: met the target {run.plan.chosen.feasible})")
+          + f" ({origin}; in sample, {len(plan.in_sample_seeds)} seeds: "
+            f"{plan.chosen.score.visits:.2f} visits{limit}, met the target "
+            f"{plan.chosen.feasible})")
     rows = {"bank_optimal, file's load": run.baseline,
             f"{run.plan.policy}, file's load": run.default,
             f"{run.plan.policy}, planned": run.planned}
