@@ -11,6 +11,8 @@ from sqlalchemy.types import TypeDecorator
 
 #: Execution option a unit of work sets before its first statement when it will write.
 WRITE_OPTION = "cashmix_write"
+#: Execution option a unit of work sets before its only statement, a read (SQLite: no BEGIN).
+READ_ONCE_OPTION = "cashmix_read_once"
 #: Seconds a SQLite writer waits for another writer's transaction before giving up.
 SQLITE_BUSY_TIMEOUT = 30
 
@@ -49,9 +51,12 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
                              max_overflow=max_overflow, hide_parameters=True)
+    # Last in, first out: the connection just returned is the one whose page cache is warm
+    # (SQLite drops a connection's cache when another connection has written since its last
+    # transaction, so rotating through the pool re-reads every page it needs).
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT,
                                               "check_same_thread": False},
-                           hide_parameters=True)
+                           hide_parameters=True, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:
@@ -68,8 +73,13 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
     def begin(connection: Any) -> None:
         # A writing transaction takes the write lock at BEGIN (the SQLite form of a row lock on
         # the terminal), so it never has to upgrade a read snapshot; readers stay concurrent.
-        writes = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        # A lone read needs no BEGIN: one statement reads one snapshot (autocommit).
+        options = connection.get_execution_options()
+        if options.get(READ_ONCE_OPTION):
+            return
+        # Straight to the driver: every transaction begins here, and SQLAlchemy logs the BEGIN.
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
     return engine
 

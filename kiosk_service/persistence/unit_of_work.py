@@ -8,7 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk_service.persistence.credentials import ApiKeyRepository, AuthFailureRepository
-from kiosk_service.persistence.database import SQLITE_BUSY_TIMEOUT, WRITE_OPTION
+from kiosk_service.persistence.database import (
+    READ_ONCE_OPTION,
+    SQLITE_BUSY_TIMEOUT,
+    WRITE_OPTION,
+)
 from kiosk_service.persistence.repositories.authorizations import AuthorizationRepository
 from kiosk_service.persistence.repositories.dispenses import DispenseRepository
 from kiosk_service.persistence.repositories.idempotency import IdempotencyRepository
@@ -38,11 +42,13 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._writers = writers
         self._holds_writers = False
+        self._sqlite = sessions.kw["bind"].dialect.name == "sqlite"
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = session = self._sessions()
-        self.terminals = TerminalRepository(session, self.lock_for_writing)
+        self.terminals = TerminalRepository(session, self.lock_for_writing,
+                                            locked_at_begin=self._sqlite)
         self.quotes = QuoteRepository(session)
         self.dispenses = DispenseRepository(session)
         self.idempotency = IdempotencyRepository(session)
@@ -55,9 +61,8 @@ class SqlUnitOfWork:
     def __exit__(self, *exc_info: Any) -> None:
         assert self.session is not None
         try:
-            self.session.rollback()
+            self.session.close()            # rolls back what was not committed
         finally:
-            self.session.close()
             self.session = None
             if self._holds_writers:
                 self._holds_writers = False
@@ -72,6 +77,16 @@ class SqlUnitOfWork:
         if self._writers is not None and not self._holds_writers:
             self._holds_writers = self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT)
         self.session.connection(execution_options={WRITE_OPTION: True})
+
+    def read_once(self) -> None:
+        """Say, before the first statement, that this unit of work sends one statement, a read,
+        and nothing more: SQLite runs it without BEGIN and ROLLBACK (a lone statement reads one
+        snapshot). Elsewhere it changes nothing."""
+        assert self.session is not None
+        if self.session.in_transaction():
+            raise RuntimeError("read_once() must come before the first statement")
+        if self._sqlite:
+            self.session.connection(execution_options={READ_ONCE_OPTION: True})
 
     def commit(self) -> None:
         """Commit the transaction."""

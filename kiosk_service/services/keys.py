@@ -190,6 +190,7 @@ def authenticate(presented: str | None, *, uow: SqlUnitOfWork, clock: Clock,
     buckets = _buckets(key_id, address)
     now = clock.now()
     with uow:
+        uow.read_once()
         key, blocked_until = uow.keys.lookup(key_id or "", [name for name, _ in buckets], now)
     if blocked_until is not None:
         raise _too_many(blocked_until, now)

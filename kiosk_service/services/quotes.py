@@ -44,12 +44,12 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
     kind = str(request.preference.kind) if request.preference else "default"
     try:
         with uow:
-            terminal, held, oldest_hold = uow.terminals.get_for_quote(terminal_id)
+            terminal, held, expired = uow.terminals.get_for_quote(terminal_id, at=now)
             policy = terminal.dispensing
             request = replace(request, preference=policy.admit(request.preference))
             kind = str(request.preference.kind)
             _check_currency(terminal, request)
-            if oldest_hold is not None and oldest_hold <= now:
+            if expired:
                 held |= uow.quotes.release_expired(terminal_id, at=now)
             free = terminal.cassettes_less(held)
             plan = _plan(terminal, policy.cassettes_for(request.preference, free),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from denomination.cassettes import Cassette, CassetteStatus
 from kiosk_service.errors import NotFound
 from kiosk_service.persistence.codecs import policy_from_json, policy_to_json
+from kiosk_service.persistence.database import UtcDateTime
 from kiosk_service.persistence.repositories.base import Repository
 from kiosk_service.persistence.tables import CassetteRow, QuoteRow, TerminalRow
 from kiosk_service.records import QuoteStatus, Terminal
@@ -34,16 +35,25 @@ _TERMINAL_LOCKED = _TERMINAL.with_for_update()
 _TERMINAL_CASSETTES = (select(*_CASSETTE_COLUMNS)
                        .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
                        .order_by(_CASSETTES.c.position))
-#: When the terminal's oldest held quote expires (NULL: none is held).
-_OLDEST_HOLD = (select(func.min(_QUOTES.c.expires_at))
-                .where(_QUOTES.c.terminal_id == bindparam("terminal"),
-                       _QUOTES.c.status == QuoteStatus.HELD.value)
-                .scalar_subquery())
-#: The cassettes with the notes held in them, and _OLDEST_HOLD on every row.
-_TERMINAL_CASSETTES_HELD = (select(*_CASSETTE_COLUMNS, _CASSETTES.c.held,
-                                   _OLDEST_HOLD.label("oldest_hold"))
+#: Whether a held quote of the terminal has expired by :at (release_expired is then due).
+_EXPIRED_HOLD = (select(_QUOTES.c.id)
+                 .where(_QUOTES.c.terminal_id == bindparam("terminal"),
+                        _QUOTES.c.status == QuoteStatus.HELD.value,
+                        _QUOTES.c.expires_at <= bindparam("at", type_=UtcDateTime()))
+                 .exists())
+#: The cassettes with the notes held in them, and _EXPIRED_HOLD on every row.
+_HELD_COLUMNS = (_CASSETTES.c.held, _EXPIRED_HOLD.label("expired"))
+_TERMINAL_CASSETTES_HELD = (select(*_CASSETTE_COLUMNS, *_HELD_COLUMNS)
                             .where(_CASSETTES.c.terminal_id == bindparam("terminal"))
                             .order_by(_CASSETTES.c.position))
+#: Where BEGIN took the write lock (SQLite), the terminal's row and its cassettes in one
+#: statement: a row per cassette (one with NULL cassette columns when it has none).
+_WITH_CASSETTES = (select(*_TERMINAL_COLUMNS, *_CASSETTE_COLUMNS)
+                   .select_from(_TERMINALS.outerjoin(
+                       _CASSETTES, _CASSETTES.c.terminal_id == _TERMINALS.c.id))
+                   .where(_TERMINALS.c.id == bindparam("terminal"))
+                   .order_by(_CASSETTES.c.position))
+_WITH_CASSETTES_HELD = _WITH_CASSETTES.add_columns(*_HELD_COLUMNS)
 _SAVE_CASSETTE = (update(_CASSETTES)
                   .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
                          _CASSETTES.c.id == bindparam("cassette"))
@@ -54,40 +64,60 @@ _SAVE_CASSETTE = (update(_CASSETTES)
 
 class TerminalRepository(Repository):
     """Terminals and their cassettes. `begin_writing` starts a writing transaction (the unit of
-    work's lock_for_writing)."""
+    work's lock_for_writing); `locked_at_begin` says that it takes the write lock at BEGIN
+    (SQLite), so reading a terminal for update needs no locking statement of its own."""
 
-    def __init__(self, session: Session, begin_writing: Callable[[], None]):
+    def __init__(self, session: Session, begin_writing: Callable[[], None],
+                 locked_at_begin: bool = False):
         super().__init__(session)
         self.begin_writing = begin_writing
+        self.locked_at_begin = locked_at_begin
 
     def get(self, terminal_id: str) -> Terminal:
         """Return the terminal; raises NotFound (`not_found`)."""
         row = self._row(terminal_id, lock=False)
-        return _terminal_of(row, tuple(map(tuple, self._core(_TERMINAL_CASSETTES, terminal_id))))
+        return _terminal_of(tuple(row), tuple(map(tuple, self._core(_TERMINAL_CASSETTES,
+                                                                    terminal_id))))
 
     def get_for_update(self, terminal_id: str) -> Terminal:
         """Return the terminal, locking its row until commit (SQLite: the whole database).
 
         Call it first in a unit of work: on SQLite the lock is taken at BEGIN.
         """
-        return self.get_for_quote(terminal_id)[0]
+        return self._locked(terminal_id, _WITH_CASSETTES, _TERMINAL_CASSETTES, {})[0]
 
-    def get_for_quote(self, terminal_id: str
-                      ) -> tuple[Terminal, dict[str, int], datetime | None]:
+    def get_for_quote(self, terminal_id: str, at: datetime
+                      ) -> tuple[Terminal, dict[str, int], bool]:
         """Return the terminal locked as get_for_update, the notes held per cassette (the
-        counters: release_expired first when the oldest hold has expired) and when its oldest
-        held quote expires (None: no quote is held); two statements.
+        counters) and whether a held quote has expired by `at` (release_expired is due
+        first); one statement on SQLite, two elsewhere.
 
-        The lock comes first, in a statement of its own: on PostgreSQL a statement that waits
-        for a row lock still reads the other tables as they were when it started.
+        Elsewhere the lock comes first, in a statement of its own: on PostgreSQL a statement
+        that waits for a row lock still reads the other tables as they were when it started.
         """
+        terminal, rows = self._locked(terminal_id, _WITH_CASSETTES_HELD,
+                                      _TERMINAL_CASSETTES_HELD, {"at": at})
+        held_at = len(_CASSETTE_COLUMNS)
+        held = {c[0]: c[held_at] for c in rows if c[held_at]}
+        return terminal, held, bool(rows) and bool(rows[0][held_at + 1])
+
+    def _locked(self, terminal_id: str, together: Any, cassettes: Any,
+                parameters: dict[str, Any]) -> tuple[Terminal, list[tuple]]:
+        """Return the terminal locked for update and its cassettes' rows from `cassettes`
+        (`together`: the same with the terminal's columns first, in one statement)."""
         if not self.session.in_transaction():
             self.begin_writing()
-        row = self._row(terminal_id, lock=True)
-        rows = list(self._core(_TERMINAL_CASSETTES_HELD, terminal_id))
-        terminal = _terminal_of(row, tuple(tuple(c)[:len(_CASSETTE_COLUMNS)] for c in rows))
-        held = {c.id: c.held for c in rows if c.held}
-        return terminal, held, rows[0].oldest_hold if rows else None
+        parameters = {"terminal": terminal_id, **parameters}
+        if self.locked_at_begin:
+            rows = [tuple(r) for r in self._execute(together, parameters)]
+            if not rows:
+                raise NotFound(f"There is no terminal {terminal_id}.", terminal=terminal_id)
+            terminal = rows[0][:len(_TERMINAL_COLUMNS)]
+            rows = [r[len(_TERMINAL_COLUMNS):] for r in rows if r[len(_TERMINAL_COLUMNS)]]
+        else:
+            terminal = tuple(self._row(terminal_id, lock=True))
+            rows = [tuple(r) for r in self._execute(cassettes, parameters)]
+        return _terminal_of(terminal, tuple(r[:len(_CASSETTE_COLUMNS)] for r in rows)), rows
 
     def ids(self) -> list[str]:
         """Return every terminal id, sorted."""
@@ -103,7 +133,8 @@ class TerminalRepository(Repository):
         if only is not None:
             where.append(_TERMINALS.c.id == only)
         total = self._core(select(func.count()).select_from(_TERMINALS).where(*where)).scalar()
-        rows = list(self._core(select(_TERMINALS).where(*where).order_by(_TERMINALS.c.id)
+        rows = list(self._core(select(*_TERMINAL_COLUMNS).where(*where)
+                               .order_by(_TERMINALS.c.id)
                                .offset((page - 1) * page_size).limit(page_size)))
         cassettes: dict[str, list[Any]] = {row.id: [] for row in rows}
         if rows:
@@ -178,19 +209,20 @@ class TerminalRepository(Repository):
         return list(self.session.scalars(query.order_by(CassetteRow.position)))
 
     def _terminal(self, row: Any, rows: list[Any]) -> Terminal:
-        return _terminal_of(row, tuple(tuple(c)[-len(_CASSETTE_COLUMNS):] for c in rows))
+        return _terminal_of(tuple(row), tuple(tuple(c)[-len(_CASSETTE_COLUMNS):] for c in rows))
 
 
 @lru_cache(maxsize=1024)
-def _terminal_of(row: Any, cassettes: tuple[tuple, ...]) -> Terminal:
-    """Build the terminal from its row and its cassettes' _CASSETTE_COLUMNS values. Cached by
-    those values, so any change (a dispense's counts, a staff action, an import, in any
-    process) reads as another terminal: nothing to invalidate."""
-    built = tuple(Cassette(cid, currency, denomination, count, CassetteStatus(status), capacity,
-                           low_threshold, locked)
-                  for cid, currency, denomination, count, status, capacity, low_threshold,
-                  locked, _unit in cassettes)
-    return Terminal(row.id, row.name, row.currency, row.note_limit, built,
-                    row.host_secret_env, row.dispenser_url,
-                    policy_from_json(row.policy, row.currency),
-                    tuple((c[0], c[-1]) for c in cassettes if c[-1]), row.region)
+def _terminal_of(row: tuple, cassettes: tuple[tuple, ...]) -> Terminal:
+    """Build the terminal from its _TERMINAL_COLUMNS values and its cassettes'
+    _CASSETTE_COLUMNS values. Cached by those values, so any change (a dispense's counts, a
+    staff action, an import, in any process) reads as another terminal: nothing to
+    invalidate."""
+    terminal_id, name, currency, note_limit, host_secret_env, dispenser_url, policy, region = row
+    built = tuple(Cassette(cid, cassette_currency, denomination, count, CassetteStatus(status),
+                           capacity, low_threshold, locked)
+                  for cid, cassette_currency, denomination, count, status, capacity,
+                  low_threshold, locked, _unit in cassettes)
+    return Terminal(terminal_id, name, currency, note_limit, built, host_secret_env,
+                    dispenser_url, policy_from_json(policy, currency),
+                    tuple((c[0], c[-1]) for c in cassettes if c[-1]), region)
