@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
 from math import gcd
+from operator import attrgetter
 
 from denomination.cassettes import Cassette
 from denomination.catalogue import Catalogue, Currency
@@ -16,6 +16,8 @@ from denomination.preferences import Preference
 #: much, capped at HEALTH_CAP (a tenth of the fullest level, or at the low threshold).
 HEALTH_UNIT = 10
 HEALTH_CAP = 100
+
+_BY_ID = attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +72,60 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
 
     Raises InvalidRequest (`invalid_request`) listing each problem by field, or UnknownCurrency.
     """
-    problems: dict[str, list[str]] = {}
     cassettes = tuple(cassettes)
+    currency = catalogue.currencies.get(currency_code) if type(currency_code) is str else None
+    if not (type(amount) is int and amount > 0 and type(max_notes) is int and max_notes >= 1
+            and currency is not None and _plainly_valid(cassettes, catalogue)
+            and _names_only_notes_of(preference, currency)):
+        currency = _check(amount, currency_code, cassettes, preference, max_notes, catalogue)
+    # Plain loops: this runs on every request, and generators cost more than they read better.
+    code = currency.code
+    of_currency = []
+    for cassette in cassettes:
+        if cassette.currency == code:
+            of_currency.append(cassette)
+    of_currency.sort(key=_BY_ID)
+    usable = []
+    step = 0
+    for cassette in of_currency:
+        if cassette.dispensable:
+            usable.append(cassette)
+            step = gcd(step, cassette.denomination)
+    usable = tuple(usable)
+    costs = _health_costs(usable) if health else {c.id: HEALTH_UNIT for c in usable}
+    return MixData(amount, currency, preference, max_notes, usable, tuple(of_currency),
+                   step or 1, costs)
+
+
+def _plainly_valid(cassettes: tuple[Cassette, ...], catalogue: Catalogue) -> bool:
+    """Return True when every cassette is plainly valid (the common case, checked in one
+    pass); False sends the request through _check, which names each problem."""
+    currencies = catalogue.currencies
+    ids = set()
+    for cassette in cassettes:
+        if type(cassette) is not Cassette:
+            return False
+        count, capacity = cassette.count, cassette.capacity
+        if type(count) is not int or count < 0 or capacity is not None and (
+                type(capacity) is not int or count > capacity):
+            return False
+        currency = currencies.get(cassette.currency) if type(cassette.currency) is str else None
+        if currency is None or cassette.denomination not in currency.notes:
+            return False
+        ids.add(cassette.id)
+    return len(ids) == len(cassettes)
+
+
+def _names_only_notes_of(preference: Preference, currency: Currency) -> bool:
+    if not (preference.counts or preference.minimum or preference.maximum or preference.exclude):
+        return True
+    return preference.denominations <= set(currency.notes)
+
+
+def _check(amount: object, currency_code: object, cassettes: tuple[Cassette, ...],
+           preference: Preference, max_notes: object, catalogue: Catalogue) -> Currency:
+    """Return the request's currency, or raise InvalidRequest listing every problem."""
+    problems: dict[str, list[str]] = {}
     if not _is_int(amount) or amount <= 0:
         problems.setdefault("amount", []).append("must be a positive integer in minor units")
     if not _is_int(max_notes) or max_notes < 1:
@@ -90,12 +144,7 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
                 f"{currency.code} notes are {notes}")
     if problems:
         raise InvalidRequest("the request is invalid: " + _summary(problems), problems)
-    of_currency = tuple(sorted((c for c in cassettes if c.currency == currency.code),
-                               key=lambda c: c.id))
-    usable = tuple(c for c in of_currency if c.dispensable)
-    step = reduce(gcd, (c.denomination for c in usable), 0) or 1
-    costs = _health_costs(usable) if health else {c.id: HEALTH_UNIT for c in usable}
-    return MixData(amount, currency, preference, max_notes, usable, of_currency, step, costs)
+    return currency
 
 
 def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
@@ -136,7 +185,10 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     low threshold always costs. Levels are relative, so a terminal loaded well below capacity
     still tells its plentiful cassettes from its scarce ones.
     """
-    reference = max((c.count for c in usable), default=1)
+    reference = 1 if not usable else 0
+    for cassette in usable:
+        if cassette.count > reference:
+            reference = cassette.count
     # Levels as fractions count / size, compared and divided in integers (exact, and several
     # times faster than Fraction on the per-request path).
     top_count, top_size = 0, 1

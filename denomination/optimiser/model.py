@@ -148,6 +148,7 @@ class Weights:
     wish: int
 
 
+@lru_cache(maxsize=256)
 def objective_weights(cassettes: int, max_notes: int) -> Weights:
     """Return the weights for a mix of `cassettes` usable cassettes and a `max_notes` limit.
 
