@@ -11,6 +11,7 @@ from denomination.catalogue import Catalogue, default_catalogue
 from denomination.optimiser.assessment import assess
 from denomination.optimiser.data import MixData, check_request
 from denomination.optimiser.explain import not_dispensable
+from denomination.optimiser.fewest import search_fewest
 from denomination.optimiser.model import build_model
 from denomination.optimiser.search import search
 from denomination.optimiser.solve import new_solver, solve
@@ -36,9 +37,9 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
     dispensable cassettes of the currency give notes, at most `max_notes` notes. Then, in order:
     the customer's wish, inventory health, fewer notes, a fixed tie-break.
 
-    An exact search (search.py) solves the wish with the model's objective, CP-SAT taking over
-    when the search runs out of its node budget; `exact_search=False` sends every wish to
-    CP-SAT (tests and benchmarks compare both).
+    An exact search (search.py; fewest.py first for a fewest-notes wish on its own) solves the
+    wish with the model's objective, CP-SAT taking over when the search runs out of its node
+    budget; `exact_search=False` sends every wish to CP-SAT (tests and benchmarks compare both).
     `plan.status` says whether the mix is proven optimal ("feasible" when a CP-SAT solve hit
     its time limit first). `solver_parameters` replaces SOLVER_PARAMETERS for CP-SAT solves;
     `health=False` drops the inventory-health objective (the traffic study measures its worth).
@@ -50,6 +51,13 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
                          catalogue or default_catalogue(), health=health)
     if wish.kind == PreferenceKind.OPTIONS:
         return _options(data, solver_parameters, exact_search)
+    if wish.kind == PreferenceKind.FEWEST and exact_search:
+        fewest = search_fewest(data)   # None: a tie or a hard case, for the general search
+        if fewest is not None and fewest.by_cassette is None:
+            raise not_dispensable(data)
+        if fewest is not None:   # optimal, so the wish is met (assessment.assess)
+            return Plan(data.amount, data.currency.code, str(wish.kind), fewest.by_cassette,
+                        fewest.by_denomination, preference=wish)
     plan = _solve(data, solver_parameters, exact_search)
     if plan is None:
         raise not_dispensable(data)

@@ -66,3 +66,22 @@ def small_inventories(draw):
             count=draw(st.integers(0, 5)),
             status=draw(st.sampled_from([CassetteStatus.OK] * 4 + [CassetteStatus.INOPERATIVE]))))
     return cassettes
+
+
+#: Every CZK note, in minor units.
+CZK_NOTES = (10000, 20000, 50000, 100000, 200000, 500000)
+
+
+@st.composite
+def terminals(draw):
+    """Up to 7 CZK cassettes of any notes (repeats allowed), some not ok, with capacities and
+    low thresholds, so that health costs differ; counts up to past the note limit."""
+    cassettes = []
+    for index in range(draw(st.integers(1, 7))):
+        capacity = draw(st.sampled_from([None, 60, 200, 2000]))
+        count = draw(st.integers(0, 80 if capacity is None else min(capacity, 80)))
+        cassettes.append(Cassette(
+            "ABCDEFG"[index], "CZK", draw(st.sampled_from(CZK_NOTES)), count,
+            status=draw(st.sampled_from([CassetteStatus.OK] * 6 + [CassetteStatus.INOPERATIVE])),
+            capacity=capacity, low_threshold=draw(st.sampled_from([0, 5, 30]))))
+    return cassettes

@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from mix_reference import DEMO, NOTES, all_mixes, amounts, czk, small_inventories
+from mix_reference import (
+    CZK_NOTES,
+    DEMO,
+    NOTES,
+    all_mixes,
+    amounts,
+    czk,
+    small_inventories,
+    terminals,
+)
 from ortools.sat.python import cp_model
 
 from denomination import (
-    Cassette,
-    CassetteStatus,
     NotDispensable,
     Preference,
     PreferenceKind,
@@ -23,8 +30,6 @@ from denomination.optimiser.model import build_model
 from denomination.optimiser.search import Budget, search
 from denomination.optimiser.solve import new_solver, solve
 from denomination.plan import SolveStatus
-
-CZK_NOTES = (10000, 20000, 50000, 100000, 200000, 500000)
 
 counts_wishes = st.dictionaries(st.sampled_from(CZK_NOTES), st.integers(0, 50), min_size=1,
                                 max_size=4).map(
@@ -47,21 +52,6 @@ any_wish = st.one_of(
                      Preference(PreferenceKind.SMALL)]),
     st.integers(1, 40).map(lambda b: Preference(PreferenceKind.SMALL, note_budget=b)),
     counts_wishes, bounds_wishes())
-
-
-@st.composite
-def terminals(draw):
-    """Up to 7 CZK cassettes of any notes (repeats allowed), some not ok, with capacities and
-    low thresholds, so that health costs differ; counts up to past the note limit."""
-    cassettes = []
-    for index in range(draw(st.integers(1, 7))):
-        capacity = draw(st.sampled_from([None, 60, 200, 2000]))
-        count = draw(st.integers(0, 80 if capacity is None else min(capacity, 80)))
-        cassettes.append(Cassette(
-            "ABCDEFG"[index], "CZK", draw(st.sampled_from(CZK_NOTES)), count,
-            status=draw(st.sampled_from([CassetteStatus.OK] * 6 + [CassetteStatus.INOPERATIVE])),
-            capacity=capacity, low_threshold=draw(st.sampled_from([0, 5, 30]))))
-    return cassettes
 
 
 def request(amount, cassettes, wish, max_notes, health=True) -> MixData:

@@ -1,0 +1,244 @@
+"""The fewest-notes wish by a lean exact search, and the fewest notes that pay an amount.
+
+The fewest-notes objective (model.objective_weights) charges each note a constant (the wish
+and note-count weights) plus its cassette's inventory-health cost and tie-break rank, so a mix
+costs its note count first and its notes' prices after. search.py finds that optimum too, but
+its general levels (wished ranges, fill bounds) cost more to set up than this wish needs: here
+a depth-first search over the denominations, largest first and most notes first, bounds a
+branch by the notes the amount left still needs (at least that amount over the largest note
+left), priced at the cheapest note left, and stops a level's loop as soon as fewer notes of it
+cannot pay what is left within the limit or the best mix's note count: that need only grows
+as the level's count falls.
+
+The search proves its answer optimal and unique; it gives up (None) when two mixes tie at the
+optimum, whose choice is search.py's, or when it runs out of its work limit. The same search
+with every note priced alike says in how few notes a stock pays an amount (least_notes, for the
+explanations of an unpayable amount). Plans are answered on every request, so the code keeps
+to plain loops over a few lists: each object it creates costs time and brings the next garbage
+collection nearer (bench/optimiser.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from math import gcd
+
+from denomination.optimiser.data import MixData
+from denomination.optimiser.model import objective_weights
+
+#: Counts of a denomination the search may weigh before it gives up. The demo terminal's
+#: fewest-notes requests need a few dozen (bench/optimiser.py); the limit caps a hard case at
+#: about a millisecond before the general search takes over.
+WORK_LIMIT = 3000
+
+_UNBOUNDED = 1 << 62
+
+
+class OutOfWork(Exception):
+    """The search ran out of its work limit before a proof."""
+
+
+@dataclass(frozen=True, slots=True)
+class FewestMix:
+    """The proven optimum: cassette id -> notes (ids ascending) and denomination -> notes
+    (largest first), without zeros; both None when no mix pays the amount."""
+
+    by_cassette: dict[str, int] | None
+    by_denomination: dict[int, int] | None
+
+
+def search_fewest(data: MixData) -> FewestMix | None:
+    """Return the proven, unique optimum of the fewest-notes wish, or None when two mixes tie
+    at the optimum or the work limit ran out (search.py decides those)."""
+    usable, amount, limit, step, health = (data.usable, data.amount, data.max_notes, data.step,
+                                           data.health)
+    if amount % step:
+        return FewestMix(None, None)
+    weights = objective_weights(len(usable), limit)
+    per_note, health_weight = weights.wish + weights.notes, weights.health
+    givers = []   # (denomination, price of a note, rank, notes it may give)
+    for rank, cassette in enumerate(usable):
+        denomination = cassette.denomination
+        cap = min(cassette.count, limit, amount // denomination)
+        if cap:   # a note above the amount is in no mix
+            givers.append((denomination, per_note + rank + health_weight * health[cassette.id],
+                           rank, cap))
+    givers.sort()
+    levels = _Levels(givers, amount, limit, step)
+    try:
+        counts, tied = levels.best_mix(amount // step, limit, per_note)
+    except OutOfWork:
+        return None
+    if counts is None:
+        return FewestMix(None, None)
+    if tied:
+        return None
+    given = [0] * len(usable)
+    by_denomination = {}
+    for level in range(len(counts) - 1, -1, -1):
+        take = counts[level]
+        if take:
+            by_denomination[levels.units[level] * step] = take
+            for giver in range(levels.starts[level], levels.starts[level + 1]):
+                _, _, rank, cap = givers[giver]
+                give = take if take < cap else cap
+                given[rank] = give
+                take -= give
+                if not take:
+                    break
+    by_cassette = {}
+    for rank, cassette in enumerate(usable):
+        if given[rank]:
+            by_cassette[cassette.id] = given[rank]
+    return FewestMix(by_cassette, by_denomination)
+
+
+def least_notes(amount: int, stock: Mapping[int, int], max_notes: int | None, *,
+                first: bool = False, work: int = WORK_LIMIT) -> int | None:
+    """Return the fewest notes that pay `amount` from `stock` (denomination -> notes it may
+    give) within `max_notes` (None: any number), or None when no mix does; `first`: the notes
+    of the first mix found, enough to know whether one exists.
+
+    Raises OutOfWork when `work` counts of a denomination were weighed before an answer.
+    """
+    givers = []
+    step = limit = 0
+    for denomination, notes in stock.items():
+        most = min(notes, amount // denomination)
+        if most:
+            givers.append((denomination, 1, denomination, most))
+            step = gcd(step, denomination)
+            limit += most
+    if not step or amount % step:
+        return None
+    givers.sort()
+    if max_notes is not None and max_notes < limit:
+        limit = max_notes
+    counts, _ = _Levels(givers, amount, limit, step).best_mix(amount // step, limit, 1,
+                                                              first=first, work=work)
+    return None if counts is None else sum(counts)
+
+
+class _Levels:
+    """The search's levels, smallest note first: each denomination's unit (in steps), the most
+    notes it gives and the cost of 0..most of them, and figures on it and the smaller ones
+    together: the most they pay, their units' gcd and their cheapest note.
+
+    Built from givers (denomination, price, id, notes), sorted by denomination and price; the
+    givers of level i are givers[starts[i]:starts[i + 1]], the cheapest first (the optimum
+    within a denomination, as their prices all differ).
+    """
+
+    __slots__ = ("units", "mosts", "costs", "reach", "divisor", "cheapest", "starts")
+
+    def __init__(self, givers: list[tuple[int, int, object, int]], amount: int, limit: int,
+                 step: int):
+        units, mosts, costs, reach, divisor, cheapest, starts = [], [], [], [], [], [], [0]
+        paid = common = 0
+        least = _UNBOUNDED
+        count = len(givers)
+        index = 0
+        while index < count:
+            denomination, price, _, most = givers[index]
+            end = index + 1
+            while end < count and givers[end][0] == denomination:
+                end += 1
+            if end == index + 1:
+                level_costs: Sequence[int] = range(0, price * (most + 1), price)
+            else:
+                most = min(sum(givers[i][3] for i in range(index, end)), limit,
+                           amount // denomination)
+                level_costs = [0]
+                for i in range(index, end):
+                    _, giver_price, _, cap = givers[i]
+                    base = level_costs[-1]
+                    level_costs.extend([base + giver_price * n for n in range(1, cap + 1)])
+                del level_costs[most + 1:]
+            unit = denomination // step
+            paid += unit * most
+            common = gcd(common, unit)
+            if price < least:
+                least = price
+            units.append(unit)
+            mosts.append(most)
+            costs.append(level_costs)
+            reach.append(paid)
+            divisor.append(common)
+            cheapest.append(least)
+            starts.append(end)
+            index = end
+        self.units, self.mosts, self.costs, self.starts = units, mosts, costs, starts
+        self.reach, self.divisor, self.cheapest = reach, divisor, cheapest
+
+    def best_mix(self, amount: int, notes: int, note_cost: int, *, first: bool = False,
+                 work: int = WORK_LIMIT) -> tuple[list[int] | None, bool]:
+        """Return (notes per level of the cheapest mix that pays `amount` within `notes`
+        notes, or None when none does; whether another mix costs the same), each note costing
+        at least `note_cost`; `first` stops at the first mix found.
+
+        Raises OutOfWork when `work` counts were weighed before a proof.
+        """
+        units, mosts, costs = self.units, self.mosts, self.costs
+        reach, divisor, cheapest = self.reach, self.divisor, self.cheapest
+        count = len(units)
+        if not count or amount > reach[-1] or amount % divisor[-1] \
+                or -(-amount // units[-1]) > notes:
+            return None, False
+        best_cost, best, tied = _UNBOUNDED, None, False
+        # The path being tried: notes taken at each level, and on entering it the amount
+        # left, the notes left and the cost so far. A level's loop runs its take down to 0.
+        take, left, room, spent = [0] * count, [0] * count, [0] * count, [0] * count
+        level = count - 1
+        left[level], room[level] = amount, notes
+        take[level] = min(mosts[level], amount // units[level], notes) + 1
+        work -= take[level]
+        if work < 0:
+            raise OutOfWork
+        while level < count:
+            here = take[level] - 1
+            if here < 0:
+                level += 1
+                continue
+            take[level] = here
+            rest = left[level] - here * units[level]
+            total = spent[level] + costs[level][here]
+            if rest:
+                if not level:
+                    take[0] = 0   # the smallest level pays what is left exactly, or nothing
+                    continue
+                below = level - 1
+                # Fewer notes here leave more to pay in smaller notes: once that is beyond
+                # their reach, or needs more notes than the limit or the best mix allow, so
+                # does every smaller count of this level.
+                if rest > reach[below]:
+                    take[level] = 0
+                    continue
+                needed = -(-rest // units[below])
+                notes_left = room[level] - here
+                if needed > notes_left or (notes - notes_left + needed) * note_cost > best_cost:
+                    take[level] = 0
+                    continue
+                if rest % divisor[below] or total + needed * cheapest[below] > best_cost:
+                    continue
+                if below:
+                    level = below
+                    left[level], room[level], spent[level] = rest, notes_left, total
+                    top = min(mosts[level], rest // units[level], notes_left)
+                    take[level] = top + 1
+                    work -= top + 1
+                    if work < 0:
+                        raise OutOfWork
+                    continue
+                take[0] = needed   # the smallest level pays the rest: its notes are forced
+                total += costs[0][needed]
+                depth = 0
+            else:
+                depth = level
+            if total < best_cost:
+                best_cost, best, tied = total, [0] * depth + take[depth:], False
+                if first:
+                    break
+            elif total == best_cost:
+                tied = True
+        return best, tied
