@@ -236,7 +236,9 @@ class _Levels:
             else:
                 depth = level
             if total < best_cost:
-                best_cost, best, tied = total, [0] * depth + take[depth:], False
+                best_cost, best, tied = total, take[:], False
+                for lower in range(depth):   # the levels below `depth` give nothing
+                    best[lower] = 0
                 if first:
                     break
             elif total == best_cost:
