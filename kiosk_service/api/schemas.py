@@ -113,6 +113,25 @@ class PlanSchema(Schema):
         return None if plan.preference is None else plan.preference.to_mapping()
 
 
+def plan_body(plan: Any) -> dict[str, Any]:
+    """Return PlanSchema's dump of `plan`, field by field as the schema's fields do it: every
+    quote answer carries plans, and building this directly costs a fraction of a dump."""
+    return {"kind": text_of(plan.kind), "label": text_of(plan.label), "exact": plan.exact,
+            "status": text_of(plan.status), "notes": int(plan.notes),
+            "by_denomination": [{"denomination": d, "count": n}
+                                for d, n in plan.by_denomination.items()],
+            "by_cassette": {str(c): int(n) for c, n in plan.by_cassette.items()},
+            "reasons": [{"code": text_of(r.code), "message": text_of(r.message),
+                         "denomination": None if r.denomination is None else int(r.denomination),
+                         "cassette": text_of(r.cassette)} for r in plan.reasons],
+            "preference": None if plan.preference is None else plan.preference.to_mapping()}
+
+
+def text_of(value: Any) -> str | None:
+    """Return a String field's dump of `value`."""
+    return None if value is None else str(value)
+
+
 class CassetteSchema(Schema):
     """A cassette: notes in it, notes held by quotes, and its condition."""
 
