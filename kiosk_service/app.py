@@ -88,11 +88,12 @@ def _time_requests(app: Flask, deps: Dependencies) -> None:
     def observe(response):
         started = g.get("cashmix_started")
         if started is not None:
-            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
             seconds = time.perf_counter() - started
-            deps.metrics.request_latency.labels(request.method, endpoint,
+            rule = request.url_rule
+            deps.metrics.request_latency.labels(request.method, rule.rule if rule else "unmatched",
                                                 str(response.status_code)).observe(seconds)
-            log.info("request", extra={"event": "http.request", "method": request.method,
-                                       "path": request.path, "status": response.status_code,
-                                       "ms": round(seconds * 1000, 2)})
+            if log.isEnabledFor(logging.INFO):      # the line's fields cost more than its check
+                log.info("request", extra={"event": "http.request", "method": request.method,
+                                           "path": request.path, "status": response.status_code,
+                                           "ms": round(seconds * 1000, 2)})
         return response

@@ -3,8 +3,8 @@ session cookie flags, and which reverse proxies are trusted for the client's add
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: The pages' policy (kiosk page, console, API docs): scripts, styles, images and requests from
@@ -41,6 +41,12 @@ class SessionCookies(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, incoming: Request) -> SecureCookieSession | None:
+        # No cookie (every API call): an empty session, without building the signer first.
+        if app.secret_key and not incoming.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, incoming)
 
 
 def init_app(app: Flask) -> None:
