@@ -74,16 +74,14 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
     """
     cassettes = tuple(cassettes)
     currency = catalogue.currencies.get(currency_code) if type(currency_code) is str else None
-    if not (type(amount) is int and amount > 0 and type(max_notes) is int and max_notes >= 1
-            and currency is not None and _plainly_valid(cassettes, catalogue)
-            and _names_only_notes_of(preference, currency)):
+    of_currency = None
+    if (type(amount) is int and amount > 0 and type(max_notes) is int and max_notes >= 1
+            and currency is not None and _names_only_notes_of(preference, currency)):
+        of_currency = _plain_of_currency(cassettes, catalogue, currency.code)
+    if of_currency is None:
         currency = _check(amount, currency_code, cassettes, preference, max_notes, catalogue)
+        of_currency = [c for c in cassettes if c.currency == currency.code]
     # Plain loops: this runs on every request, and generators cost more than they read better.
-    code = currency.code
-    of_currency = []
-    for cassette in cassettes:
-        if cassette.currency == code:
-            of_currency.append(cassette)
     of_currency.sort(key=_BY_ID)
     usable = []
     step = 0
@@ -97,23 +95,29 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
                    step or 1, costs)
 
 
-def _plainly_valid(cassettes: tuple[Cassette, ...], catalogue: Catalogue) -> bool:
-    """Return True when every cassette is plainly valid (the common case, checked in one
-    pass); False sends the request through _check, which names each problem."""
+def _plain_of_currency(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
+                       code: str) -> list[Cassette] | None:
+    """Return the cassettes of currency `code` when every cassette is plainly valid (the
+    common case, checked in one pass), else None: _check then names each problem."""
     currencies = catalogue.currencies
     ids = set()
+    of_currency = []
     for cassette in cassettes:
         if type(cassette) is not Cassette:
-            return False
-        count, capacity = cassette.count, cassette.capacity
+            return None
+        count, capacity, currency = cassette.count, cassette.capacity, cassette.currency
         if type(count) is not int or count < 0 or capacity is not None and (
                 type(capacity) is not int or count > capacity):
-            return False
-        currency = currencies.get(cassette.currency) if type(cassette.currency) is str else None
-        if currency is None or cassette.denomination not in currency.notes:
-            return False
+            return None
+        if currency == code:
+            if cassette.denomination not in currencies[code].notes:
+                return None
+            of_currency.append(cassette)
+        elif type(currency) is not str or currency not in currencies \
+                or cassette.denomination not in currencies[currency].notes:
+            return None
         ids.add(cassette.id)
-    return len(ids) == len(cassettes)
+    return of_currency if len(ids) == len(cassettes) else None
 
 
 def _names_only_notes_of(preference: Preference, currency: Currency) -> bool:

@@ -65,6 +65,10 @@ def search_fewest(data: MixData) -> FewestMix | None:
             givers.append((denomination, per_note + rank + health_weight * health[cassette.id],
                            rank, cap))
     givers.sort()
+    if givers and givers[-1][0] == amount:
+        # One note pays it, so nothing beats its cheapest cassette (prices all differ).
+        rank = next(giver[2] for giver in givers if giver[0] == amount)
+        return FewestMix({usable[rank].id: 1}, {amount: 1})
     levels = _Levels(givers, amount, limit, step)
     try:
         counts, tied = levels.best_mix(amount // step, limit, per_note)
