@@ -11,6 +11,7 @@ from denomination import NotDispensable, plan_mix
 from denomination.catalogue import Catalogue
 from denomination.errors import InvalidRequest
 from denomination.plan import Plan
+from denomination.policy import DispensingPolicy
 from denomination.preferences import Preference, PreferenceKind
 from kiosk_service.errors import QuoteIsPreview
 from kiosk_service.hardware.clock import Clock
@@ -54,8 +55,7 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
             free = terminal.cassettes_less(held)
             plan = _plan(terminal, policy.cassettes_for(request.preference, free),
                          request.amount.value, request.preference, catalogue)
-            alternatives = _alternatives(terminal, policy.cassettes_for(OPTIONS, free), plan,
-                                         request, catalogue)
+            alternatives = _alternatives(terminal, policy, free, plan, request, catalogue)
             # The service's hold is the ceiling; a terminal's policy may only shorten it.
             expires_at = now + min(hold, timedelta(seconds=policy.quote_expiry_seconds))
             status = QuoteStatus.HELD if request.hold else QuoteStatus.PREVIEW
@@ -71,9 +71,10 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
     _count(metrics, terminal_id, "exact" if plan.exact else "inexact", kind)
     if metrics is not None:
         metrics.plans.labels(str(plan.status)).inc()
-    log.info(f"quote {status}", extra={"event": "quote.created", "terminal": terminal_id,
-                                  "quote": quote.id, "amount": request.amount.value,
-                                  "kind": kind, "exact": plan.exact, "notes": plan.notes})
+    if log.isEnabledFor(logging.INFO):     # the line's fields cost more than its check
+        log.info(f"quote {status}", extra={"event": "quote.created", "terminal": terminal_id,
+                                      "quote": quote.id, "amount": request.amount.value,
+                                      "kind": kind, "exact": plan.exact, "notes": plan.notes})
     return quote
 
 
@@ -111,15 +112,16 @@ def _plan(terminal: Terminal, free, amount: int, preference: Preference,
         raise
 
 
-def _alternatives(terminal: Terminal, free, plan: Plan, request: QuoteRequest,
-                  catalogue: Catalogue | None) -> tuple[Plan, ...]:
+def _alternatives(terminal: Terminal, policy: DispensingPolicy, free, plan: Plan,
+                  request: QuoteRequest, catalogue: Catalogue | None) -> tuple[Plan, ...]:
     if request.preference.kind == PreferenceKind.OPTIONS:
         return tuple(plan.options)
     wanted = not plan.exact if request.alternatives is None else request.alternatives
     if not wanted:
         return ()
     try:
-        menu = plan_mix(request.amount.value, terminal.currency, free, OPTIONS,
+        menu = plan_mix(request.amount.value, terminal.currency,
+                        policy.cassettes_for(OPTIONS, free), OPTIONS,
                         max_notes=terminal.note_limit, catalogue=catalogue)
     except NotDispensable:
         return ()
