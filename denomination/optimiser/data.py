@@ -189,7 +189,7 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     low threshold always costs. Levels are relative, so a terminal loaded well below capacity
     still tells its plentiful cassettes from its scarce ones.
     """
-    reference = 1 if not usable else 0
+    reference = 1   # a usable cassette holds a note at least
     for cassette in usable:
         if cassette.count > reference:
             reference = cassette.count
@@ -197,18 +197,19 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     # times faster than Fraction on the per-request path).
     top_count, top_size = 0, 1
     for cassette in usable:
-        size = cassette.capacity or reference
-        if cassette.count * top_size > top_count * size:
-            top_count, top_size = cassette.count, size
+        count, size = cassette.count, cassette.capacity or reference
+        if count * top_size > top_count * size:
+            top_count, top_size = count, size
+    scaled = HEALTH_UNIT * top_count
     costs = {}
     for cassette in usable:
-        if cassette.count <= cassette.low_threshold:
+        count = cassette.count
+        if count <= cassette.low_threshold:
             costs[cassette.id] = HEALTH_CAP
         else:
             # ceil(HEALTH_UNIT * top level / this level)
-            ratio = -(-HEALTH_UNIT * top_count * (cassette.capacity or reference)
-                      // (top_size * cassette.count))
-            costs[cassette.id] = min(HEALTH_CAP, ratio)
+            ratio = -(-scaled * (cassette.capacity or reference) // (top_size * count))
+            costs[cassette.id] = ratio if ratio < HEALTH_CAP else HEALTH_CAP
     return costs
 
 

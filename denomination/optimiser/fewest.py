@@ -59,8 +59,12 @@ def search_fewest(data: MixData) -> FewestMix | None:
     per_note, health_weight = weights.wish + weights.notes, weights.health
     givers = []   # (denomination, price of a note, rank, notes it may give)
     for rank, cassette in enumerate(usable):
-        denomination = cassette.denomination
-        cap = min(cassette.count, limit, amount // denomination)
+        denomination, cap = cassette.denomination, cassette.count
+        fits = amount // denomination
+        if fits < cap:
+            cap = fits
+        if limit < cap:
+            cap = limit
         if cap:   # a note above the amount is in no mix
             givers.append((denomination, per_note + rank + health_weight * health[cassette.id],
                            rank, cap))
