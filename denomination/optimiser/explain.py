@@ -126,6 +126,7 @@ def _only_core(data: MixData, rules: list[Rule]) -> list[Rule] | None:
     amount = data.amount
     enforced = [True] * len(rules)
     needed = [False] * len(rules)
+    all_needed = True   # every rule whose relaxation frees notes is needed
     for index, (kind, subject) in enumerate(rules):
         if kind == "note_limit":
             idle = data.max_notes >= amount // min(data.currency.notes)
@@ -138,7 +139,9 @@ def _only_core(data: MixData, rules: list[Rule]) -> list[Rule] | None:
             enforced[index] = False
             needed[index] = _payable(data, rules, enforced)
             enforced[index] = True
-    if _payable(data, rules, needed):
+            all_needed = all_needed and needed[index]
+    # With every such rule needed, the needed rules block the amount as all of them do.
+    if not all_needed and _payable(data, rules, needed):
         return None
     return [rule for rule, kept in zip(rules, needed, strict=True) if kept]
 
