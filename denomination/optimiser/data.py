@@ -76,7 +76,9 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
     currency = catalogue.currencies.get(currency_code) if type(currency_code) is str else None
     of_currency = None
     if (type(amount) is int and amount > 0 and type(max_notes) is int and max_notes >= 1
-            and currency is not None and _names_only_notes_of(preference, currency)):
+            and currency is not None
+            and (not (preference.counts or preference.minimum or preference.maximum
+                      or preference.exclude) or preference.denominations <= set(currency.notes))):
         of_currency = _plain_of_currency(cassettes, catalogue, currency.code)
     if of_currency is None:
         currency = _check(amount, currency_code, cassettes, preference, max_notes, catalogue)
@@ -118,12 +120,6 @@ def _plain_of_currency(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
             return None
         ids.add(cassette.id)
     return of_currency if len(ids) == len(cassettes) else None
-
-
-def _names_only_notes_of(preference: Preference, currency: Currency) -> bool:
-    if not (preference.counts or preference.minimum or preference.maximum or preference.exclude):
-        return True
-    return preference.denominations <= set(currency.notes)
 
 
 def _check(amount: object, currency_code: object, cassettes: tuple[Cassette, ...],

@@ -21,7 +21,6 @@ collection nearer (bench/optimiser.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from math import gcd
 
 from denomination.optimiser.data import MixData
@@ -39,22 +38,24 @@ class OutOfWork(Exception):
     """The search ran out of its work limit before a proof."""
 
 
-@dataclass(frozen=True, slots=True)
-class FewestMix:
-    """The proven optimum: cassette id -> notes (ids ascending) and denomination -> notes
-    (largest first), without zeros; both None when no mix pays the amount."""
-
-    by_cassette: dict[str, int] | None
-    by_denomination: dict[int, int] | None
+#: What search_fewest says when no mix pays the amount.
+NO_MIX = (None, None)
 
 
-def search_fewest(data: MixData) -> FewestMix | None:
-    """Return the proven, unique optimum of the fewest-notes wish, or None when two mixes tie
-    at the optimum or the work limit ran out (search.py decides those)."""
+def search_fewest(data: MixData
+                  ) -> tuple[dict[str, int], dict[int, int]] | tuple[None, None] | None:
+    """Return the proven, unique optimum of the fewest-notes wish as (cassette id -> notes, ids
+    ascending; denomination -> notes, largest first), without zeros; NO_MIX when no mix pays
+    the amount; None when two mixes tie at the optimum or the work limit ran out (search.py
+    decides those).
+
+    A pair rather than a dataclass: it is taken apart at once, and on a cold cache (after
+    other work) building a frozen dataclass costs about as much as a tenth of the search.
+    """
     usable, amount, limit, step, health = (data.usable, data.amount, data.max_notes, data.step,
                                            data.health)
     if amount % step:
-        return FewestMix(None, None)
+        return NO_MIX
     weights = objective_weights(len(usable), limit)
     per_note, health_weight = weights.wish + weights.notes, weights.health
     givers = []   # (denomination, price of a note, rank, notes it may give)
@@ -72,14 +73,14 @@ def search_fewest(data: MixData) -> FewestMix | None:
     if givers and givers[-1][0] == amount:
         # One note pays it, so nothing beats its cheapest cassette (prices all differ).
         rank = next(giver[2] for giver in givers if giver[0] == amount)
-        return FewestMix({usable[rank].id: 1}, {amount: 1})
+        return {usable[rank].id: 1}, {amount: 1}
     levels = _Levels(givers, amount, limit, step)
     try:
         counts, tied = levels.best_mix(amount // step, limit, per_note)
     except OutOfWork:
         return None
     if counts is None:
-        return FewestMix(None, None)
+        return NO_MIX
     if tied:
         return None
     given = [0] * len(usable)
@@ -99,7 +100,7 @@ def search_fewest(data: MixData) -> FewestMix | None:
     for rank, cassette in enumerate(usable):
         if given[rank]:
             by_cassette[cassette.id] = given[rank]
-    return FewestMix(by_cassette, by_denomination)
+    return by_cassette, by_denomination
 
 
 def least_notes(amount: int, stock: Mapping[int, int], max_notes: int | None, *,

@@ -73,11 +73,13 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
         return _options(data, solver_parameters, exact_search)
     if wish.kind == PreferenceKind.FEWEST and exact_search:
         fewest = search_fewest(data)   # None: a tie or a hard case, for the general search
-        if fewest is not None and fewest.by_cassette is None:
-            raise not_dispensable(data)
-        if fewest is not None:   # optimal, so the wish is met (assessment.assess)
-            return Plan(data.amount, data.currency.code, str(wish.kind), fewest.by_cassette,
-                        fewest.by_denomination, preference=wish)
+        if fewest is not None:
+            by_cassette, by_denomination = fewest
+            if by_cassette is None:
+                raise not_dispensable(data)
+            # Optimal, so the wish is met (assessment.assess).
+            return Plan(data.amount, data.currency.code, str(wish.kind), by_cassette,
+                        by_denomination, preference=wish)
     plan = _solve(data, solver_parameters, exact_search)
     if plan is None:
         raise not_dispensable(data)

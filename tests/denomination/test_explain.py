@@ -19,7 +19,7 @@ from denomination.optimiser.explain import (
     blocking_reasons,
     nearest_amounts,
 )
-from denomination.optimiser.fewest import OutOfWork, search_fewest
+from denomination.optimiser.fewest import NO_MIX, OutOfWork, search_fewest
 
 
 def request(amount, cassettes, max_notes) -> MixData:
@@ -52,7 +52,7 @@ def blocks(data: MixData, enforced: list) -> bool:
 def unpayable(data: MixData) -> bool:
     return (data.amount % data.step == 0 and bool(data.usable)
             and sum(c.denomination * c.count for c in data.usable) >= data.amount
-            and search_fewest(data) is not None and search_fewest(data).by_cassette is None)
+            and search_fewest(data) == NO_MIX)
 
 
 #: Most drawn requests can be paid; the properties below keep the ones that cannot.
