@@ -12,7 +12,7 @@ from denomination.money import Amount
 from denomination.preferences import Preference
 from kiosk_service.errors import NotFound
 from kiosk_service.persistence.codecs import plan_from_json, plan_to_json
-from kiosk_service.persistence.repositories.base import Repository
+from kiosk_service.persistence.repositories.base import DriverStatement, Repository
 from kiosk_service.persistence.tables import CassetteRow, QuoteNoteRow, QuoteRow
 from kiosk_service.records import Quote, QuoteStatus
 
@@ -20,12 +20,13 @@ _CASSETTES = CassetteRow.__table__
 _QUOTES = QuoteRow.__table__
 _QUOTE_NOTES = QuoteNoteRow.__table__
 
-_ADD_HELD = (update(_CASSETTES)
-             .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
-                    _CASSETTES.c.id == bindparam("cassette"))
-             .values(held=_CASSETTES.c.held + bindparam("notes")))
-_INSERT_QUOTE = insert(_QUOTES)
-_INSERT_QUOTE_NOTES = insert(_QUOTE_NOTES)
+# Every held quote's three writes, straight to the driver.
+_ADD_HELD = DriverStatement(update(_CASSETTES)
+                            .where(_CASSETTES.c.terminal_id == bindparam("terminal"),
+                                   _CASSETTES.c.id == bindparam("cassette"))
+                            .values(held=_CASSETTES.c.held + bindparam("notes")))
+_INSERT_QUOTE = DriverStatement(insert(_QUOTES))
+_INSERT_QUOTE_NOTES = DriverStatement(insert(_QUOTE_NOTES))
 _QUOTE = select(_QUOTES.c.id, _QUOTES.c.terminal_id, _QUOTES.c.amount, _QUOTES.c.currency,
                 _QUOTES.c.preference, _QUOTES.c.plan, _QUOTES.c.alternatives,
                 _QUOTES.c.status, _QUOTES.c.created_at, _QUOTES.c.expires_at).where(
@@ -88,14 +89,14 @@ class QuoteRepository(Repository):
 
     def add(self, quote: Quote) -> None:
         """Store a new quote and its hold."""
-        self._execute(_INSERT_QUOTE, {
+        self._send(_INSERT_QUOTE, [{
             "id": quote.id, "terminal_id": quote.terminal_id, "amount": quote.amount.value,
             "currency": quote.amount.currency,
             "preference": quote.preference.to_mapping(),
             "plan": plan_to_json(quote.plan),
             "alternatives": [plan_to_json(p) for p in quote.alternatives],
             "status": str(quote.status), "created_at": quote.created_at,
-            "expires_at": quote.expires_at})
+            "expires_at": quote.expires_at}])
         self._hold(quote.id, quote.terminal_id, quote.plan.by_cassette)
 
     def get(self, terminal_id: str, quote_id: str) -> Quote:
@@ -163,11 +164,10 @@ class QuoteRepository(Repository):
     def _hold(self, quote_id: str, terminal_id: str, counts: Mapping[str, int]) -> None:
         held = {cassette_id: n for cassette_id, n in counts.items() if n}
         if held:
-            self._execute(_INSERT_QUOTE_NOTES, [
+            self._send(_INSERT_QUOTE_NOTES, [
                 {"quote_id": quote_id, "cassette_id": cassette_id, "terminal_id": terminal_id,
                  "count": count} for cassette_id, count in held.items()])
-            # A Core executemany: the hot path of every quote, without ORM bookkeeping.
-            self._execute(_ADD_HELD, [
+            self._send(_ADD_HELD, [
                 {"terminal": terminal_id, "cassette": c, "notes": n} for c, n in held.items()])
 
     def _unhold(self, terminal_id: str, quote_ids: list[str]) -> None:
