@@ -48,18 +48,26 @@ class ApiKeyRepository:
 
     def lookup(self, key_id: str, buckets: list[str],
                now: datetime) -> tuple[ApiKey | None, datetime | None]:
-        """Return the key `key_id` (or None) and until when any of `buckets` is blocked (or
-        None), in one statement: authentication costs one round trip and nothing is cached,
-        so a revocation holds in every process at once. Call it first in its unit of work:
-        on PostgreSQL the one statement runs without BEGIN and ROLLBACK (two round trips)."""
+        """Return the key `key_id` (or None) and until when any of `buckets` (at most two: the
+        key's and the address's) is blocked (or None), in one statement: authentication costs
+        one round trip and nothing is cached, so a revocation holds in every process at once.
+        Call it first in its unit of work: on PostgreSQL the one statement runs without BEGIN
+        and ROLLBACK (two round trips)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        row = self.session.execute(LOOKUP, {"key_id": key_id, "buckets": buckets,
-                                            "now": now}).one()
+        if len(buckets) > len(BUCKET_PARAMETERS):
+            raise ValueError(f"at most {len(BUCKET_PARAMETERS)} buckets: {buckets}")
+        values = dict(zip(BUCKET_PARAMETERS, [*buckets, None, None], strict=False))
+        row = self.session.execute(LOOKUP, {"key_id": key_id, "now": now, **values}).one()
         if row.id is None:
             return None, row.blocked_until
         return ApiKey(row.id, row.secret_hash, Role(row.role), row.terminal_id, row.created_at,
                       row.label, row.expires_at, row.revoked_at), row.blocked_until
+
+
+#: The lookup's bucket parameters, fixed so the statement is the same on every call (an
+#: expanding list is rendered again on each); an absent bucket is NULL, which IN never matches.
+BUCKET_PARAMETERS = ("bucket_1", "bucket_2")
 
 
 def _lookup_statement():
@@ -67,7 +75,8 @@ def _lookup_statement():
     whether or not the key exists. Built once: building it costs more than running it."""
     one = select(literal(1).label("one")).subquery()
     blocked = (select(func.max(FAILURES.c.blocked_until))
-               .where(FAILURES.c.bucket.in_(bindparam("buckets", expanding=True)),
+               .where(FAILURES.c.bucket.in_([bindparam(name, type_=FAILURES.c.bucket.type)
+                                             for name in BUCKET_PARAMETERS]),
                       FAILURES.c.blocked_until > bindparam("now", type_=UtcDateTime()))
                .scalar_subquery())
     return (select(KEYS, blocked.label("blocked_until"))
