@@ -21,6 +21,7 @@ from denomination.money import minor_units
 from denomination.policy import DispensingPolicy
 from kiosk_service.errors import TerminalConfigError
 from kiosk_service.records import Terminal
+from kiosk_service.validators import WholeMatch
 
 #: The most notes any dispenser presents at once; a file asking for more is a typo.
 MAX_NOTE_LIMIT = 200
@@ -40,7 +41,7 @@ class FaceValue(fields.Field):
 class CassetteFileSchema(Schema):
     """One `[[cassettes]]` table."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    id = fields.String(required=True, validate=WholeMatch(ID_PATTERN))
     denomination = FaceValue(required=True)
     count = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     capacity = fields.Integer(strict=True, validate=validate.Range(min=1))
@@ -50,7 +51,7 @@ class CassetteFileSchema(Schema):
     locked = fields.Boolean(load_default=False)
     # The XFS4IoT storage unit holding this cassette; absent: the unit whose id is the
     # cassette's id.
-    unit = fields.String(validate=validate.Regexp(UNIT_PATTERN, error=(
+    unit = fields.String(validate=WholeMatch(UNIT_PATTERN, error=(
         "must be a storage unit name such as unit3")))
 
     @validates_schema(skip_on_field_errors=False)
@@ -63,12 +64,12 @@ class CassetteFileSchema(Schema):
 class TerminalFileSchema(Schema):
     """A whole terminal file."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_PATTERN))
+    id = fields.String(required=True, validate=WholeMatch(ID_PATTERN))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     currency = fields.String(required=True)
     note_limit = fields.Integer(strict=True, required=True,
                                 validate=validate.Range(min=1, max=MAX_NOTE_LIMIT))
-    host_secret_env = fields.String(required=True, validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]*$"))
+    host_secret_env = fields.String(required=True, validate=WholeMatch(r"^[A-Z_][A-Z0-9_]*$"))
     dispenser = fields.String(validate=validate.Length(min=1, max=500))
     region = fields.String(validate=validate.Length(min=1, max=64))
     # Checked whole by DispensingPolicy.from_mapping in `consistent`, against the currency.

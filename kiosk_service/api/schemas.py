@@ -9,8 +9,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from denomination.errors import InvalidRequest
 from denomination.money import Amount
 from denomination.preferences import PREFERENCE_KINDS, Preference
+from kiosk_service.validators import WholeMatch
 
-DENOMINATION_KEY = fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,12}$",
+DENOMINATION_KEY = fields.String(validate=WholeMatch(r"^[1-9][0-9]{0,12}$",
                                                           error="must be a denomination in "
                                                                 "minor units, e.g. \"50000\""))
 NOTE_COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
@@ -38,7 +39,7 @@ class AmountSchema(Schema):
 
     value = fields.Integer(strict=True, required=True,
                            validate=validate.Range(min=1, max=10**13))
-    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(required=True, validate=WholeMatch(r"^[A-Z]{3}$"))
 
     @post_load
     def to_amount(self, data: dict[str, Any], **kwargs: Any) -> Amount:

@@ -18,6 +18,7 @@ from kiosk_service.api.security import requires
 from kiosk_service.records import Role
 from kiosk_service.services import terminals
 from kiosk_service.services.terminals import TerminalView
+from kiosk_service.validators import WholeMatch
 from kiosk_service.web_deps import current_deps, current_key
 
 blp = Blueprint("terminals", __name__, url_prefix="/api/v1/terminals",
@@ -49,7 +50,7 @@ class TerminalSchema(Schema):
 
 
 class DispensableQuerySchema(Schema):
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = fields.String(validate=WholeMatch(r"^[A-Z]{3}$"))
 
 
 class DispensableSchema(Schema):

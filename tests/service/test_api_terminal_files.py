@@ -49,6 +49,16 @@ def test_face_values_must_be_notes_of_the_currency():
     assert set(caught.value.errors) == {"cassettes.0.denomination", "cassettes.1.denomination"}
 
 
+def test_a_trailing_newline_is_not_part_of_a_valid_name():
+    with pytest.raises(TerminalConfigError) as caught:
+        parse_terminal({"id": "t\n", "name": "t", "currency": "CZK", "note_limit": 10,
+                        "host_secret_env": "T_SECRET\n",
+                        "cassettes": [{"id": "A\n", "denomination": 100, "count": 1,
+                                       "unit": "unit1\n"}]})
+    assert set(caught.value.errors) == {"id", "host_secret_env", "cassettes.0.id",
+                                        "cassettes.0.unit"}
+
+
 def test_an_unreadable_file_is_a_config_error(tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("id = ")
