@@ -53,17 +53,19 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
                              max_overflow=max_overflow, hide_parameters=True)
     # Last in, first out: the connection just returned is the one whose page cache is warm
     # (SQLite drops a connection's cache when another connection has written since its last
-    # transaction, so rotating through the pool re-reads every page it needs).
+    # transaction, so rotating through the pool re-reads every page it needs). An in-memory
+    # database has one connection per thread (SingletonThreadPool), which takes no such option.
+    in_memory = make_url(url).database in (None, "", ":memory:")
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT,
                                               "check_same_thread": False},
-                           hide_parameters=True, pool_use_lifo=True)
+                           hide_parameters=True, **({} if in_memory else {"pool_use_lifo": True}))
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself, so it can be BEGIN IMMEDIATE (below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if make_url(url).database not in (None, "", ":memory:"):
+        if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")

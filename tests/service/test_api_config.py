@@ -1,6 +1,8 @@
 """Configuration: defaults < $CASHMIX_CONFIG file < environment < create_app's mapping."""
 
+from kiosk_service import create_app
 from kiosk_service.config import default_config, file_and_environment
+from kiosk_service.persistence.migrate import upgrade_database
 
 
 def test_a_config_file_then_the_environment_override_the_defaults(tmp_path):
@@ -27,3 +29,14 @@ def test_create_app_settings_win(make_app, monkeypatch):
     monkeypatch.setenv("CASHMIX_QUOTE_HOLD_SECONDS", "5")
     app = make_app(QUOTE_HOLD_SECONDS=7)
     assert app.extensions["cashmix"].quote_hold.total_seconds() == 7
+
+
+def test_an_in_memory_sqlite_database_starts_the_app():
+    app = create_app({"DATABASE_URL": "sqlite://", "DISPENSER_URL": "sim://?pace=0"})
+    deps = app.extensions["cashmix"]
+    try:
+        upgrade_database(deps.engine)
+        assert deps.engine.pool.__class__.__name__ == "SingletonThreadPool"
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        deps.close()
