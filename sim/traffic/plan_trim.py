@@ -42,9 +42,11 @@ def cycle_share(visits: float, limit: float, lead_hours: int) -> float:
 
 def trimmed(candidate: Candidate, share: float) -> Candidate:
     """Return the candidate with each cassette's cycle (load less threshold) times `share`,
-    in whole notes and at least one, thresholds kept."""
+    in whole notes and at least one, thresholds kept; a cassette with no cycle keeps its
+    load (a trim never adds a note)."""
     low = dict(candidate.thresholds)
-    return Candidate(tuple((cid, low[cid] + max(1, round((n - low[cid]) * share)))
+    return Candidate(tuple((cid, n if n <= low[cid] else
+                            low[cid] + max(1, round((n - low[cid]) * share)))
                            for cid, n in candidate.load), candidate.thresholds)
 
 

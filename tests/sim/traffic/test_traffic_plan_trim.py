@@ -41,6 +41,11 @@ def test_a_trim_keeps_the_thresholds_and_cuts_each_cycle(typical):
     assert trimmed(LOAD, 0.0).load == tuple((cid, n + 1) for cid, n in LOAD.thresholds)
 
 
+def test_a_cassette_without_a_cycle_keeps_its_load():
+    flat = Candidate((("A", 0), ("B", 100), ("C", 5)), (("A", 0), ("B", 20), ("C", 5)))
+    assert trimmed(flat, 0.5).load == (("A", 0), ("B", 60), ("C", 5))
+
+
 def test_only_feasible_finalists_with_visits_to_spare_that_may_get_cheapest_are_trimmed(typical):
     target = Target(Goal.LEAST_CASH, max_visits=9.0, max_refused=0.02)
     dear = Candidate(tuple((cid, n + 200) for cid, n in LOAD.load), LOAD.thresholds)
