@@ -111,6 +111,8 @@ def _plain_of_currency(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
         if type(count) is not int or count < 0 or capacity is not None and (
                 type(capacity) is not int or count > capacity):
             return None
+        if type(cassette.denomination) is not int:
+            return None
         if currency == code:
             if cassette.denomination not in currencies[code].notes:
                 return None
@@ -169,6 +171,9 @@ def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
             found.append(f"count {cassette.count} is above capacity {cassette.capacity}")
         if cassette.currency not in catalogue.currencies:
             found.append(f"unknown currency {cassette.currency!r}")
+        elif not _is_int(cassette.denomination):
+            # 100000.0 equals a note, and would reach the model's integer arithmetic.
+            found.append("denomination must be an integer in minor units")
         elif cassette.denomination not in catalogue.currencies[cassette.currency].notes:
             found.append(f"{cassette.denomination} minor units is not a {cassette.currency} "
                          "note")

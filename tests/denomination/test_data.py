@@ -3,6 +3,7 @@ check lets through, and bad input gets the full check's every problem."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,7 @@ def odd_cassettes(draw):
             continue
         cassettes.append(Cassette(
             draw(st.sampled_from("ABC")), draw(st.sampled_from(["CZK"] * 5 + ["EUR", "XXX"])),
-            draw(st.sampled_from([10000, 20000, 50000] * 3 + [12345, 500])),
+            draw(st.sampled_from([10000, 20000, 50000] * 3 + [12345, 500, 20000.0, True])),
             draw(st.one_of(st.integers(0, 60), odd_numbers)),
             status=draw(st.sampled_from(list(CassetteStatus))),
             capacity=draw(st.one_of(st.none(), st.integers(0, 60), odd_numbers)),
@@ -58,3 +59,11 @@ def test_check_request_refuses_exactly_what_the_full_check_refuses(amount, curre
         assert [c.id for c in data.all_of_currency] == sorted(
             c.id for c in cassettes if c.currency == currency)
         assert data.usable == tuple(c for c in data.all_of_currency if c.dispensable)
+
+
+def test_a_denomination_that_is_not_an_integer_is_refused_by_name():
+    with pytest.raises(InvalidRequest) as caught:
+        check_request(300000, "CZK", [Cassette("A", "CZK", 100000.0, 5)], Preference(), 40,
+                      default_catalogue())
+    assert caught.value.details["errors"] == {
+        "cassettes[0]": ["denomination must be an integer in minor units"]}
