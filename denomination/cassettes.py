@@ -42,6 +42,12 @@ class Cassette:
     low_threshold: int = 0
     locked: bool = False
 
+    def with_count(self, count: int) -> Cassette:
+        """Return this cassette holding `count` notes (dataclasses.replace, without its
+        per-call look at the fields: quotes take the held notes out of every cassette)."""
+        return Cassette(self.id, self.currency, self.denomination, count, self.status,
+                        self.capacity, self.low_threshold, self.locked)
+
     @property
     def dispensable(self) -> bool:
         """True when the unit may give notes now: status ok, not locked, not empty."""

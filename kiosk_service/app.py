@@ -6,6 +6,8 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from functools import lru_cache
+from inspect import iscoroutinefunction
 from typing import Any
 
 from flask import Flask, g, request
@@ -32,6 +34,23 @@ from kiosk_service.services.recovery import recover_all
 
 log = logging.getLogger("cashmix.http")
 
+
+@lru_cache(maxsize=256)
+def _is_coroutine(function: Any) -> bool:
+    return iscoroutinefunction(function)
+
+
+class CashmixFlask(Flask):
+    """Flask, asking once per function whether a view or hook is a coroutine: Flask asks
+    inspect on every call of each (about ten a quote). Bounded, as per-request callbacks
+    (after_this_request) come and go."""
+
+    def ensure_sync(self, func: Any) -> Any:
+        """Return `func`, or a coroutine function wrapped to run to its end."""
+        if _is_coroutine(getattr(func, "__func__", func)):
+            return self.async_to_sync(func)
+        return func
+
 SECURITY = {
     "info": {"description": API_DESCRIPTION},
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -49,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     read) are injected by tests and simulations. When the database is migrated, dispenses left
     in flight by a dead process are settled before the app is returned.
     """
-    app = Flask("kiosk_service", instance_relative_config=True)
+    app = CashmixFlask("kiosk_service", instance_relative_config=True)
     app.config.from_mapping(default_config(app.instance_path))
     app.config.update(file_and_environment(os.environ))
     app.config.update(config or {})

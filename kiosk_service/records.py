@@ -77,7 +77,8 @@ class Terminal:
 
     def cassettes_less(self, held: Mapping[str, int]) -> tuple[Cassette, ...]:
         """Return the cassettes with the `held` notes (cassette id -> notes) taken out."""
-        return tuple(replace(c, count=max(0, c.count - held.get(c.id, 0))) for c in self.cassettes)
+        return tuple(c.with_count(max(0, c.count - held[c.id])) if held.get(c.id) else c
+                     for c in self.cassettes)
 
 
 @dataclass(frozen=True, slots=True)
