@@ -94,7 +94,7 @@ class Preference:
                                  {"preference": ["must be an object with a 'kind'"]})
         kind = data.get("kind")
         if kind in _KIND_ALONE and len(data) == 1:   # the common {"kind": ...}: nothing to check
-            return cls(PreferenceKind(kind))
+            return _WISH_OF_KIND[kind]
         problems: dict[str, list[str]] = {}
         if kind not in PREFERENCE_KINDS:
             problems["preference.kind"] = [f"must be one of: {', '.join(PREFERENCE_KINDS)}"]
@@ -128,6 +128,10 @@ class Preference:
     def coerce(cls, value: Preference | Mapping[str, Any] | None) -> Preference:
         """Accept a Preference, its dict form or None (fewest)."""
         return value if isinstance(value, Preference) else cls.from_mapping(value)
+
+
+#: The wish each kind alone names, built once: the common request, and a value (frozen).
+_WISH_OF_KIND = {kind: Preference(PreferenceKind(kind)) for kind in _KIND_ALONE}
 
 
 def _is_int(value: Any) -> bool:

@@ -8,7 +8,6 @@ from typing import Any
 
 from denomination.cassettes import Cassette
 from denomination.catalogue import Catalogue, default_catalogue
-from denomination.errors import InvalidRequest
 from denomination.optimiser.assessment import assess
 from denomination.optimiser.data import MixData, check_request
 from denomination.optimiser.explain import not_dispensable
@@ -17,7 +16,7 @@ from denomination.optimiser.model import build_model
 from denomination.optimiser.search import search
 from denomination.optimiser.solve import new_solver, solve
 from denomination.plan import Plan, SolveStatus
-from denomination.preferences import PREFERENCE_KINDS, Preference, PreferenceKind
+from denomination.preferences import Preference, PreferenceKind
 
 #: The wishes of an `options` menu, offered in this order: fewest notes, mixed, small, then
 #: without the largest note the amount could use ("no_200000"), and the smallest notes the
@@ -25,21 +24,6 @@ from denomination.preferences import PREFERENCE_KINDS, Preference, PreferenceKin
 FEWEST = Preference(PreferenceKind.FEWEST)
 MIXED = Preference(PreferenceKind.MIXED)
 SMALL = Preference(PreferenceKind.SMALL)
-
-
-def _wishes_by_kind_alone() -> dict[str, Preference]:
-    """Return kind -> the wish a request names by its kind alone ({"kind": "fewest"})."""
-    wishes = {}
-    for kind in PREFERENCE_KINDS:
-        try:
-            wishes[kind] = Preference.from_mapping({"kind": kind})
-        except InvalidRequest:   # counts needs its counts
-            continue
-    return wishes
-
-
-#: The most common requests parsed once: Preference.coerce costs a sixth of a fewest plan.
-_BY_KIND_ALONE = _wishes_by_kind_alone()
 
 
 def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
@@ -62,11 +46,7 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
     Raises InvalidRequest (`invalid_request`, every problem listed), UnknownCurrency,
     NotDispensable (`not_dispensable`, with `.reasons` and `.nearest`) or OptimiserError.
     """
-    wish = None
-    if type(preference) is dict and len(preference) == 1:
-        kind = preference.get("kind")
-        wish = _BY_KIND_ALONE.get(kind) if type(kind) is str else None
-    wish = wish or Preference.coerce(preference)
+    wish = Preference.coerce(preference)
     data = check_request(amount, currency, cassettes, wish, max_notes,
                          catalogue or default_catalogue(), health=health)
     if wish.kind == PreferenceKind.OPTIONS:
