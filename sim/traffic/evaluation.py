@@ -47,6 +47,12 @@ class Candidate:
         load = dict(self.load)
         return sum(c.denomination * load[c.id] for c in terminal.cassettes)
 
+    def cycle_value(self, terminal: Terminal) -> int:
+        """Return the value of the cycle: the load less the low thresholds (minor units), what
+        a visit restores."""
+        load, low = dict(self.load), dict(self.thresholds)
+        return sum(c.denomination * (load[c.id] - low[c.id]) for c in terminal.cassettes)
+
 
 @dataclass(frozen=True, slots=True)
 class SeedFigures:

@@ -14,7 +14,6 @@ from sim.traffic.frontier import FrontierPoint
 from sim.traffic.plan_run import PlanRun
 from sim.traffic.plan_start import SAFETY_QUANTILES
 from sim.traffic.plan_target import Goal
-from sim.traffic.plan_trim import cycle_value
 from sim.traffic.planned_toml import planned_text
 
 
@@ -298,8 +297,8 @@ def _finalist_label(plan, trial, terminal) -> str:
     one of those (the share of its cycle's value kept)."""
     if trial.trimmed_from is not None:
         finalist = next(t for t in plan.confirmed if t.number == trial.trimmed_from)
-        kept = (cycle_value(terminal, trial.candidate)
-                / max(cycle_value(terminal, finalist.candidate), 1))
+        kept = (trial.candidate.cycle_value(terminal)
+                / max(finalist.candidate.cycle_value(terminal), 1))
         return f"{_finalist_label(plan, finalist, terminal)}, cycle trimmed to {kept:.1%}"
     if trial.number == 0:
         return "analytic start"

@@ -50,12 +50,6 @@ def trimmed(candidate: Candidate, share: float) -> Candidate:
                            for cid, n in candidate.load), candidate.thresholds)
 
 
-def cycle_value(terminal: Terminal, candidate: Candidate) -> int:
-    """Return the value of the candidate's cycle: its load less its thresholds (minor units)."""
-    load, low = dict(candidate.load), dict(candidate.thresholds)
-    return sum(c.denomination * (load[c.id] - low[c.id]) for c in terminal.cassettes)
-
-
 def trim_candidates(terminal: Terminal, finalists: Sequence[tuple[Candidate, Score, bool]],
                     target: Target, lead_hours: int) -> list[tuple[int, Candidate]]:
     """Return (index of the finalist, trimmed candidate) to score: up to `TRIMMED_FINALISTS`
@@ -72,7 +66,7 @@ def trim_candidates(terminal: Terminal, finalists: Sequence[tuple[Candidate, Sco
     ranked = []
     for i, candidate, score in feasible:
         share = cycle_share(score.visits, target.max_visits, lead_hours)
-        expected = score.mean_cash - (1 - share) * cycle_value(terminal, candidate) / 2
+        expected = score.mean_cash - (1 - share) * candidate.cycle_value(terminal) / 2
         if share < 1 and expected < cheapest:
             ranked.append((expected, i, candidate, share))
     ranked.sort(key=lambda r: (r[0], r[1]))

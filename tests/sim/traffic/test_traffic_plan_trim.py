@@ -7,7 +7,6 @@ from sim.traffic.plan_target import Goal, Target, resolve_target
 from sim.traffic.plan_trim import (
     TRIM_STEPS,
     cycle_share,
-    cycle_value,
     trim_candidates,
     trimmed,
 )
@@ -37,7 +36,7 @@ def test_a_trim_keeps_the_thresholds_and_cuts_each_cycle(typical):
     low = dict(LOAD.thresholds)
     for (cid, before), (_, after) in zip(LOAD.load, trim.load, strict=True):
         assert after - low[cid] == round((before - low[cid]) * 0.9)
-    assert cycle_value(typical, trim) < cycle_value(typical, LOAD)
+    assert trim.cycle_value(typical) < LOAD.cycle_value(typical)
     assert trimmed(LOAD, 0.0).load == tuple((cid, n + 1) for cid, n in LOAD.thresholds)
 
 
@@ -57,7 +56,7 @@ def test_only_feasible_finalists_with_visits_to_spare_that_may_get_cheapest_are_
     assert {i for i, _ in trims} == {2}
     assert len(trims) == len(TRIM_STEPS)
     assert all(c.thresholds == LOAD.thresholds for _, c in trims)
-    assert all(cycle_value(typical, c) < cycle_value(typical, LOAD) for _, c in trims)
+    assert all(c.cycle_value(typical) < LOAD.cycle_value(typical) for _, c in trims)
     fewest = Target(Goal.FEWEST_VISITS, max_cash=90_000_000, max_refused=0.02)
     assert trim_candidates(typical, finalists, fewest, 24) == []
 
