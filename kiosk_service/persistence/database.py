@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 
@@ -15,6 +16,9 @@ WRITE_OPTION = "cashmix_write"
 READ_ONCE_OPTION = "cashmix_read_once"
 #: Seconds a SQLite writer waits for another writer's transaction before giving up.
 SQLITE_BUSY_TIMEOUT = 30
+#: Seconds a pooled PostgreSQL connection may sit unused before its next checkout asks the
+#: server whether it is still there (see _ping_after_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 class UtcDateTime(TypeDecorator):
@@ -49,8 +53,10 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
     # Statement parameters hold signatures and key hashes: never in a log line or an error
     # message, whatever the log level (SQL logging shows "[SQL parameters hidden]").
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                             max_overflow=max_overflow, hide_parameters=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                               hide_parameters=True)
+        _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+        return engine
     # Last in, first out: the connection just returned is the one whose page cache is warm
     # (SQLite drops a connection's cache when another connection has written since its last
     # transaction, so rotating through the pool re-reads every page it needs). An in-memory
@@ -84,6 +90,36 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> En
             "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
     return engine
+
+
+def _ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Make a checkout ping the server first when its connection sat unused over `seconds`,
+    and replace the connection when the ping fails.
+
+    Connections go stale while idle (a server restart, a firewall's or the server's idle
+    timeout); one in steady use is seen working every few milliseconds. pool_pre_ping would
+    ping on every checkout: a round trip and about a millisecond of this machine's CPU on each
+    quote, most of it the ping (bench/service.py). A connection that dies while in use still
+    fails its statement, and SQLAlchemy then discards every connection pooled before it.
+    """
+    @event.listens_for(engine, "connect")
+    def connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool retries the checkout on a new connection.
+            raise exc.DisconnectionError(f"the pooled connection is gone: {error}") from error
 
 
 def is_sqlite(engine: Engine) -> bool:
