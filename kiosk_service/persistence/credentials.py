@@ -51,10 +51,8 @@ class ApiKeyRepository:
         """Return the key `key_id` (or None) and until when any of `buckets` (at most two: the
         key's and the address's) is blocked (or None), in one statement: authentication costs
         one round trip and nothing is cached, so a revocation holds in every process at once.
-        Call it first in its unit of work: on PostgreSQL the one statement runs without BEGIN
-        and ROLLBACK (two round trips)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        Call it first in a unit of work told read_once(): it then runs without BEGIN and
+        ROLLBACK."""
         if len(buckets) > len(BUCKET_PARAMETERS):
             raise ValueError(f"at most {len(BUCKET_PARAMETERS)} buckets: {buckets}")
         values = dict(zip(BUCKET_PARAMETERS, [*buckets, None, None], strict=False))

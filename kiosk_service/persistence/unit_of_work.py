@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,13 +82,30 @@ class SqlUnitOfWork:
 
     def read_once(self) -> None:
         """Say, before the first statement, that this unit of work sends one statement, a read,
-        and nothing more: SQLite runs it without BEGIN and ROLLBACK (a lone statement reads one
-        snapshot). Elsewhere it changes nothing."""
+        and nothing more: it runs without BEGIN and ROLLBACK (a lone statement reads one
+        snapshot), one round trip instead of three on PostgreSQL."""
         assert self.session is not None
         if self.session.in_transaction():
             raise RuntimeError("read_once() must come before the first statement")
+        self.session.connection(execution_options={READ_ONCE_OPTION: True} if self._sqlite
+                                else {"isolation_level": "AUTOCOMMIT"})
+
+    @contextmanager
+    def sent_together(self) -> Iterator[None]:
+        """Send the writes made inside together, when the block ends.
+
+        On PostgreSQL they go out in one round trip (psycopg's pipeline mode) instead of one
+        each, so a quote holds its terminal's lock for less time; nothing inside may read a
+        result, and an error in any of them is raised as the block ends. The commit comes
+        after the block: committing inside would return the connection to the pool, whose
+        reset waits for the pipeline. Elsewhere the statements run one by one as usual.
+        """
+        assert self.session is not None
         if self._sqlite:
-            self.session.connection(execution_options={READ_ONCE_OPTION: True})
+            yield
+            return
+        with self.session.connection().connection.driver_connection.pipeline():
+            yield
 
     def commit(self) -> None:
         """Commit the transaction."""

@@ -63,7 +63,8 @@ def create_quote(terminal_id: str, request: QuoteRequest, *, uow: SqlUnitOfWork,
             quote = Quote(quote_id, terminal_id, request.amount, request.preference,
                           plan, alternatives, status, now, expires_at)
             if request.hold:
-                uow.quotes.add(quote)
+                with uow.sent_together():
+                    uow.quotes.add(quote)
             uow.commit()
     except NotDispensable:
         _count(metrics, terminal_id, "not_dispensable", kind)
