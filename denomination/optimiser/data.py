@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import gcd
 from operator import attrgetter
 
-from denomination.cassettes import Cassette
+from denomination.cassettes import Cassette, CassetteStatus
 from denomination.catalogue import Catalogue, Currency
 from denomination.errors import InvalidRequest, UnknownCurrency
 from denomination.preferences import Preference
@@ -73,55 +73,99 @@ def check_request(amount: object, currency_code: object, cassettes: Iterable[Cas
     Raises InvalidRequest (`invalid_request`) listing each problem by field, or UnknownCurrency.
     """
     cassettes = tuple(cassettes)
-    currency = catalogue.currencies.get(currency_code) if type(currency_code) is str else None
-    of_currency = None
-    if (type(amount) is int and amount > 0 and type(max_notes) is int and max_notes >= 1
-            and currency is not None
-            and (not (preference.counts or preference.minimum or preference.maximum
-                      or preference.exclude) or preference.denominations <= set(currency.notes))):
-        of_currency = _plain_of_currency(cassettes, catalogue, currency.code)
-    if of_currency is None:
+    plain = plain_request(amount, currency_code, cassettes, preference, max_notes, catalogue)
+    if plain is None:
         currency = _check(amount, currency_code, cassettes, preference, max_notes, catalogue)
-        of_currency = [c for c in cassettes if c.currency == currency.code]
-    # Plain loops: this runs on every request, and generators cost more than they read better.
-    of_currency.sort(key=_BY_ID)
-    usable = []
-    step = 0
-    for cassette in of_currency:
-        if cassette.dispensable:
-            usable.append(cassette)
+        of_currency = sorted((c for c in cassettes if c.currency == currency.code), key=_BY_ID)
+        usable = [c for c in of_currency if c.dispensable]
+        step = 0
+        for cassette in usable:
             step = gcd(step, cassette.denomination)
-    usable = tuple(usable)
-    costs = _health_costs(usable) if health else {c.id: HEALTH_UNIT for c in usable}
-    return MixData(amount, currency, preference, max_notes, usable, tuple(of_currency),
-                   step or 1, costs)
+        plain = currency, of_currency, usable, step or 1
+    return mix_data(plain, amount, preference, max_notes, health)
 
 
-def _plain_of_currency(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
-                       code: str) -> list[Cassette] | None:
-    """Return the cassettes of currency `code` when every cassette is plainly valid (the
-    common case, checked in one pass), else None: _check then names each problem."""
-    currencies = catalogue.currencies
-    ids = set()
-    of_currency = []
+#: What plain_request finds: the currency, its cassettes and the usable ones among them (each
+#: by id), and the gcd of the usable cassettes' notes (1 when there are none).
+PlainRequest = tuple[Currency, list[Cassette], list[Cassette], int]
+
+
+def plain_request(amount: object, currency_code: object, cassettes: Sequence[Cassette],
+                  preference: Preference, max_notes: object,
+                  catalogue: Catalogue) -> PlainRequest | None:
+    """Return what check_request gathers from a plainly valid request (see PlainRequest), or
+    None: then check_request's full check names each problem, or finds none in a request of
+    unusual types (a status given as a string, say).
+
+    Plainly valid: every value is of its builtin type (int, str, bool, CassetteStatus) and in
+    range, so that this one pass, the common case, compares nothing else and raises nothing.
+    """
+    if type(amount) is not int or amount <= 0 or type(max_notes) is not int or max_notes < 1 \
+            or type(currency_code) is not str:
+        return None
+    currency = catalogue.currencies.get(currency_code)
+    if currency is None or (preference.counts or preference.minimum or preference.maximum
+                            or preference.exclude) \
+            and not preference.denominations <= set(currency.notes):
+        return None
+    found = _plain_cassettes(cassettes, catalogue.currencies, currency.code)
+    return None if found is None else (currency, *found)
+
+
+def _plain_cassettes(cassettes: Sequence[Cassette], currencies: Mapping[str, Currency],
+                     code: str) -> tuple[list[Cassette], list[Cassette], int] | None:
+    """Return the cassettes of currency `code`, the usable ones among them (each by id) and the
+    gcd of the usable ones' notes (1 without any), when every cassette is plainly valid; else
+    None."""
+    notes = currencies[code].notes
+    of_currency, usable = [], []
+    step = 0
+    last = ""
+    in_order = True   # ids strictly ascending: sorted already, and no id repeats
+    # Plain loops: this runs on every request, and generators cost more than they read better.
     for cassette in cassettes:
         if type(cassette) is not Cassette:
             return None
-        count, capacity, currency = cassette.count, cassette.capacity, cassette.currency
-        if type(count) is not int or count < 0 or capacity is not None and (
-                type(capacity) is not int or count > capacity):
+        cid, currency, denomination, count, capacity = (
+            cassette.id, cassette.currency, cassette.denomination, cassette.count,
+            cassette.capacity)
+        if type(cid) is not str or type(currency) is not str or type(denomination) is not int \
+                or type(count) is not int or count < 0 or capacity is not None and (
+                    type(capacity) is not int or count > capacity):
             return None
-        if type(cassette.denomination) is not int:
-            return None
+        if cid <= last:
+            in_order = False
+        last = cid
         if currency == code:
-            if cassette.denomination not in currencies[code].notes:
+            status, locked = cassette.status, cassette.locked
+            if denomination not in notes or type(status) is not CassetteStatus \
+                    or type(locked) is not bool:
                 return None
             of_currency.append(cassette)
-        elif type(currency) is not str or currency not in currencies \
-                or cassette.denomination not in currencies[currency].notes:
+            # Cassette.dispensable, on values whose types are known
+            if status is CassetteStatus.OK and not locked and count:
+                usable.append(cassette)
+                step = gcd(step, denomination)
+        elif currency not in currencies or denomination not in currencies[currency].notes:
             return None
-        ids.add(cassette.id)
-    return of_currency if len(ids) == len(cassettes) else None
+    if not in_order:
+        if len({cassette.id for cassette in cassettes}) < len(cassettes):
+            return None
+        of_currency.sort(key=_BY_ID)
+        usable.sort(key=_BY_ID)
+    return of_currency, usable, step or 1
+
+
+def mix_data(plain: PlainRequest, amount: int, preference: Preference, max_notes: int,
+             health: bool) -> MixData:
+    """Return the model data of a checked request (`health`: as check_request's)."""
+    currency, of_currency, usable, step = plain
+    costs = (health_costs if health else flat_costs)(usable)
+    by_id = {}
+    for cassette, cost in zip(usable, costs, strict=True):
+        by_id[cassette.id] = cost
+    return MixData(amount, currency, preference, max_notes, tuple(usable), tuple(of_currency),
+                   step, by_id)
 
 
 def _check(amount: object, currency_code: object, cassettes: tuple[Cassette, ...],
@@ -181,8 +225,9 @@ def _check_cassettes(cassettes: tuple[Cassette, ...], catalogue: Catalogue,
             problems.setdefault(where, []).extend(found)
 
 
-def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
-    """Cost per note of drawing on each cassette: the emptier it is, the dearer its notes.
+def health_costs(usable: Sequence[Cassette]) -> list[int]:
+    """Return the cost per note of drawing on each usable cassette, in their order: the emptier
+    it is, the dearer its notes.
 
     A cassette's level is its count over its capacity (or, without one, over the fullest
     cassette of the currency). The fullest cassette's notes cost HEALTH_UNIT; a cassette at
@@ -190,28 +235,38 @@ def _health_costs(usable: tuple[Cassette, ...]) -> dict[str, int]:
     low threshold always costs. Levels are relative, so a terminal loaded well below capacity
     still tells its plentiful cassettes from its scarce ones.
     """
-    reference = 1   # a usable cassette holds a note at least
-    for cassette in usable:
-        if cassette.count > reference:
-            reference = cassette.count
     # Levels as fractions count / size, compared and divided in integers (exact, and several
     # times faster than Fraction on the per-request path).
-    top_count, top_size = 0, 1
+    reference = 1   # the fullest cassette's count (a usable cassette holds a note at least)
+    top_count, top_size = 0, 1   # the highest level of a cassette with a capacity
+    uncapped = 0    # the most notes in a cassette without one (its level is over reference)
     for cassette in usable:
-        count, size = cassette.count, cassette.capacity or reference
-        if count * top_size > top_count * size:
-            top_count, top_size = count, size
+        count, capacity = cassette.count, cassette.capacity
+        if count > reference:
+            reference = count
+        if not capacity:
+            if count > uncapped:
+                uncapped = count
+        elif count * top_size > top_count * capacity:
+            top_count, top_size = count, capacity
+    if uncapped * top_size > top_count * reference:
+        top_count, top_size = uncapped, reference
     scaled = HEALTH_UNIT * top_count
-    costs = {}
+    costs = []
     for cassette in usable:
         count = cassette.count
         if count <= cassette.low_threshold:
-            costs[cassette.id] = HEALTH_CAP
+            costs.append(HEALTH_CAP)
         else:
             # ceil(HEALTH_UNIT * top level / this level)
             ratio = -(-scaled * (cassette.capacity or reference) // (top_size * count))
-            costs[cassette.id] = ratio if ratio < HEALTH_CAP else HEALTH_CAP
+            costs.append(ratio if ratio < HEALTH_CAP else HEALTH_CAP)
     return costs
+
+
+def flat_costs(usable: Sequence[Cassette]) -> list[int]:
+    """Return HEALTH_UNIT for each cassette: the costs when inventory health plays no part."""
+    return [HEALTH_UNIT] * len(usable)
 
 
 def _is_int(value: object) -> bool:

@@ -20,9 +20,10 @@ collection nearer (bench/optimiser.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from math import gcd
 
+from denomination.cassettes import Cassette
 from denomination.optimiser.data import MixData
 from denomination.optimiser.model import objective_weights
 
@@ -52,29 +53,37 @@ def search_fewest(data: MixData
     A pair rather than a dataclass: it is taken apart at once, and on a cold cache (after
     other work) building a frozen dataclass costs about as much as a tenth of the search.
     """
-    usable, amount, limit, step, health = (data.usable, data.amount, data.max_notes, data.step,
-                                           data.health)
+    health = data.health
+    return fewest_mix(data.amount, data.usable, data.step, data.max_notes,
+                      lambda usable: [health[cassette.id] for cassette in usable])
+
+
+def fewest_mix(amount: int, usable: Sequence[Cassette], step: int, limit: int,
+               health_costs: Callable[[Sequence[Cassette]], list[int]]
+               ) -> tuple[dict[str, int], dict[int, int]] | tuple[None, None] | None:
+    """Return search_fewest's answer for the data's parts: `usable` the cassettes by id, `step`
+    the gcd of their notes, `limit` the note limit, and `health_costs(usable)` their
+    inventory-health cost per note in the same order, asked for only when a search needs it.
+    """
     if amount % step:
         return NO_MIX
+    fitting = _fitting_ascending(amount, usable)
+    if fitting is not None and fitting and usable[fitting - 1].denomination == amount:
+        # One note pays it, and only one cassette has that note.
+        return {usable[fitting - 1].id: 1}, {amount: 1}
     weights = objective_weights(len(usable), limit)
     per_note, health_weight = weights.wish + weights.notes, weights.health
-    givers = []   # (denomination, price of a note, rank, notes it may give)
-    for rank, cassette in enumerate(usable):
-        denomination, cap = cassette.denomination, cassette.count
-        fits = amount // denomination
-        if fits < cap:
-            cap = fits
-        if limit < cap:
-            cap = limit
-        if cap:   # a note above the amount is in no mix
-            givers.append((denomination, per_note + rank + health_weight * health[cassette.id],
-                           rank, cap))
-    givers.sort()
-    if givers and givers[-1][0] == amount:
-        # One note pays it, so nothing beats its cheapest cassette (prices all differ).
-        rank = next(giver[2] for giver in givers if giver[0] == amount)
-        return {usable[rank].id: 1}, {amount: 1}
-    levels = _Levels(givers, amount, limit, step)
+    health = health_costs(usable)
+    if fitting is not None:
+        levels: _Levels = _OneEach(usable, fitting, health, per_note, health_weight, amount,
+                                   limit, step)
+    else:
+        givers = _givers(usable, health, per_note, health_weight, amount, limit)
+        if givers and givers[-1][0] == amount:
+            # One note pays it, so nothing beats its cheapest cassette (prices all differ).
+            rank = next(giver[2] for giver in givers if giver[0] == amount)
+            return {usable[rank].id: 1}, {amount: 1}
+        levels = _Levels(givers, amount, limit, step)
     try:
         counts, tied = levels.best_mix(amount // step, limit, per_note)
     except OutOfWork:
@@ -83,24 +92,42 @@ def search_fewest(data: MixData
         return NO_MIX
     if tied:
         return None
-    given = [0] * len(usable)
-    by_denomination = {}
-    for level in range(len(counts) - 1, -1, -1):
-        take = counts[level]
-        if take:
-            by_denomination[levels.units[level] * step] = take
-            for giver in range(levels.starts[level], levels.starts[level + 1]):
-                _, _, rank, cap = givers[giver]
-                give = take if take < cap else cap
-                given[rank] = give
-                take -= give
-                if not take:
-                    break
-    by_cassette = {}
+    return levels.mix(counts, usable, step)
+
+
+def _fitting_ascending(amount: int, usable: Sequence[Cassette]) -> int | None:
+    """Return how many of the cassettes have a note of at most `amount` when their notes
+    strictly ascend in their order (by id: then each denomination is one cassette's, in the
+    search's order), else None."""
+    fitting = 0
+    last = 0
+    for cassette in usable:
+        denomination = cassette.denomination
+        if denomination <= last:
+            return None
+        last = denomination
+        if denomination <= amount:
+            fitting += 1
+    return fitting
+
+
+def _givers(usable: Sequence[Cassette], health: list[int], per_note: int, health_weight: int,
+            amount: int, limit: int) -> list[tuple[int, int, int, int]]:
+    """Return (denomination, price of a note, rank, notes it may give) of each cassette that
+    can give a note, by denomination and price."""
+    givers = []
     for rank, cassette in enumerate(usable):
-        if given[rank]:
-            by_cassette[cassette.id] = given[rank]
-    return by_cassette, by_denomination
+        denomination, cap = cassette.denomination, cassette.count
+        fits = amount // denomination
+        if fits < cap:
+            cap = fits
+        if limit < cap:
+            cap = limit
+        if cap:   # a note above the amount is in no mix
+            givers.append((denomination, per_note + rank + health_weight * health[rank],
+                           rank, cap))
+    givers.sort()
+    return givers
 
 
 def least_notes(amount: int, stock: Mapping[int, int], max_notes: int | None, *,
@@ -139,7 +166,7 @@ class _Levels:
     within a denomination, as their prices all differ).
     """
 
-    __slots__ = ("units", "mosts", "costs", "reach", "divisor", "cheapest", "starts")
+    __slots__ = ("units", "mosts", "costs", "reach", "divisor", "cheapest", "starts", "givers")
 
     def __init__(self, givers: list[tuple[int, int, object, int]], amount: int, limit: int,
                  step: int):
@@ -179,6 +206,31 @@ class _Levels:
             index = end
         self.units, self.mosts, self.costs, self.starts = units, mosts, costs, starts
         self.reach, self.divisor, self.cheapest = reach, divisor, cheapest
+        self.givers = givers
+
+    def mix(self, counts: list[int], usable: Sequence[Cassette], step: int
+            ) -> tuple[dict[str, int], dict[int, int]]:
+        """Return the mix of `counts` (notes per level) as search_fewest does, each level's
+        notes given by its cheapest cassettes first (givers of rank, cassette of `usable`)."""
+        givers, units, starts = self.givers, self.units, self.starts
+        given = [0] * len(usable)
+        by_denomination = {}
+        for level in range(len(counts) - 1, -1, -1):
+            take = counts[level]
+            if take:
+                by_denomination[units[level] * step] = take
+                for giver in range(starts[level], starts[level + 1]):
+                    _, _, rank, cap = givers[giver]
+                    give = take if take < cap else cap
+                    given[rank] = give
+                    take -= give
+                    if not take:
+                        break
+        by_cassette = {}
+        for rank, cassette in enumerate(usable):
+            if given[rank]:
+                by_cassette[cassette.id] = given[rank]
+        return by_cassette, by_denomination
 
     def best_mix(self, amount: int, notes: int, note_cost: int, *, first: bool = False,
                  work: int = WORK_LIMIT) -> tuple[list[int] | None, bool]:
@@ -253,3 +305,57 @@ class _Levels:
             elif total == best_cost:
                 tied = True
         return best, tied
+
+
+class _OneEach(_Levels):
+    """The levels of cassettes whose notes strictly ascend in id order (each denomination is
+    one cassette's, the common terminal): _Levels built straight from the first `fitting`
+    cassettes (those whose note fits in the amount) and their health costs in one pass,
+    without givers to sort; a level's notes all come from its cassette.
+    """
+
+    __slots__ = ("ids",)
+
+    def __init__(self, usable: Sequence[Cassette], fitting: int, health: list[int],
+                 per_note: int, health_weight: int, amount: int, limit: int, step: int):
+        units, mosts, costs, reach, divisor, cheapest, ids = [], [], [], [], [], [], []
+        paid = common = 0
+        least = _UNBOUNDED
+        for rank in range(fitting):
+            cassette = usable[rank]
+            denomination, most = cassette.denomination, cassette.count
+            fits = amount // denomination
+            if fits < most:
+                most = fits
+            if limit < most:
+                most = limit
+            price = per_note + rank + health_weight * health[rank]
+            unit = denomination // step
+            paid += unit * most
+            common = gcd(common, unit)
+            if price < least:
+                least = price
+            units.append(unit)
+            mosts.append(most)
+            costs.append(range(0, price * (most + 1), price))
+            reach.append(paid)
+            divisor.append(common)
+            cheapest.append(least)
+            ids.append(cassette.id)
+        self.units, self.mosts, self.costs, self.ids = units, mosts, costs, ids
+        self.reach, self.divisor, self.cheapest = reach, divisor, cheapest
+
+    def mix(self, counts: list[int], usable: Sequence[Cassette], step: int
+            ) -> tuple[dict[str, int], dict[int, int]]:
+        """Return the mix of `counts` (notes per level) as _Levels.mix does: levels ascend
+        with ids, so cassette ids come out ascending by level, denominations largest first."""
+        ids, units = self.ids, self.units
+        by_cassette = {}
+        for level, take in enumerate(counts):
+            if take:
+                by_cassette[ids[level]] = take
+        by_denomination = {}
+        for level in range(len(counts) - 1, -1, -1):
+            if counts[level]:
+                by_denomination[units[level] * step] = counts[level]
+        return by_cassette, by_denomination

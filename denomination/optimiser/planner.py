@@ -9,9 +9,17 @@ from typing import Any
 from denomination.cassettes import Cassette
 from denomination.catalogue import Catalogue, default_catalogue
 from denomination.optimiser.assessment import assess
-from denomination.optimiser.data import MixData, check_request
+from denomination.optimiser.data import (
+    MixData,
+    PlainRequest,
+    check_request,
+    flat_costs,
+    health_costs,
+    mix_data,
+    plain_request,
+)
 from denomination.optimiser.explain import not_dispensable
-from denomination.optimiser.fewest import search_fewest
+from denomination.optimiser.fewest import fewest_mix, search_fewest
 from denomination.optimiser.model import build_model
 from denomination.optimiser.search import search
 from denomination.optimiser.solve import new_solver, solve
@@ -47,20 +55,52 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
     NotDispensable (`not_dispensable`, with `.reasons` and `.nearest`) or OptimiserError.
     """
     wish = Preference.coerce(preference)
-    data = check_request(amount, currency, cassettes, wish, max_notes,
-                         catalogue or default_catalogue(), health=health)
+    catalogue = catalogue or default_catalogue()
+    cassettes = tuple(cassettes)
+    if wish.kind == PreferenceKind.FEWEST and exact_search:
+        plain = plain_request(amount, currency, cassettes, wish, max_notes, catalogue)
+        if plain is not None:
+            return _plain_fewest(plain, amount, wish, max_notes, health, solver_parameters)
+    data = check_request(amount, currency, cassettes, wish, max_notes, catalogue, health=health)
     if wish.kind == PreferenceKind.OPTIONS:
         return _options(data, solver_parameters, exact_search)
     if wish.kind == PreferenceKind.FEWEST and exact_search:
-        fewest = search_fewest(data)   # None: a tie or a hard case, for the general search
-        if fewest is not None:
-            by_cassette, by_denomination = fewest
-            if by_cassette is None:
-                raise not_dispensable(data)
-            # Optimal, so the wish is met (assessment.assess).
-            return Plan(data.amount, data.currency.code, str(wish.kind), by_cassette,
-                        by_denomination, preference=wish)
+        return _fewest(data, search_fewest(data), solver_parameters)
     plan = _solve(data, solver_parameters, exact_search)
+    if plan is None:
+        raise not_dispensable(data)
+    return plan
+
+
+def _plain_fewest(plain: PlainRequest, amount: int, wish: Preference, max_notes: int,
+                  health: bool, parameters: Mapping[str, Any] | None) -> Plan:
+    """Plan a fewest-notes wish on a plainly valid request (data.plain_request): the common
+    request, answered from the check's lists without building the model data, which only a
+    request the search leaves to others needs (for the general search or the explanations).
+
+    The same plan as check_request then search_fewest: check_request gathers the same lists
+    with plain_request, and search_fewest is fewest_mix on the data's same parts.
+    """
+    currency, _, usable, step = plain
+    found = fewest_mix(amount, usable, step, max_notes, health_costs if health else flat_costs)
+    if found is None or found[0] is None:
+        return _fewest(mix_data(plain, amount, wish, max_notes, health), found, parameters)
+    # Optimal, so the wish is met (assessment.assess).
+    return Plan(amount, currency.code, str(wish.kind), found[0], found[1], preference=wish)
+
+
+def _fewest(data: MixData, found: tuple[dict[str, int], dict[int, int]] | tuple[None, None]
+            | None, parameters: Mapping[str, Any] | None) -> Plan:
+    """Return the plan of a fewest-notes wish given search_fewest's answer `found` (None: a tie
+    or a hard case, for the general search); raises NotDispensable when no mix pays."""
+    if found is None:
+        plan = _solve(data, parameters, True)
+    else:
+        by_cassette, by_denomination = found
+        # Optimal, so the wish is met (assessment.assess).
+        plan = None if by_cassette is None else Plan(
+            data.amount, data.currency.code, str(data.preference.kind), by_cassette,
+            by_denomination, preference=data.preference)
     if plan is None:
         raise not_dispensable(data)
     return plan

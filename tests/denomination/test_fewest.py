@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import ceil
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -16,7 +19,14 @@ from denomination import (
     plan_mix,
 )
 from denomination.dispensable import dispensable_amounts
-from denomination.optimiser.data import MixData, check_request
+from denomination.optimiser import planner
+from denomination.optimiser.data import (
+    HEALTH_CAP,
+    HEALTH_UNIT,
+    MixData,
+    check_request,
+    health_costs,
+)
 from denomination.optimiser.fewest import NO_MIX, OutOfWork, least_notes, search_fewest
 from denomination.optimiser.planner import _interpret
 from denomination.optimiser.search import search
@@ -124,3 +134,50 @@ def test_least_notes_agrees_with_the_dispensable_table(stock, amount, max_notes,
 def test_least_notes_gives_up_past_its_work():
     with pytest.raises(OutOfWork):
         least_notes(870000, {10000: 400, 20000: 400, 50000: 400}, None, work=5)
+
+
+def data_path_or_code(amount, cassettes, max_notes, health):
+    """The fewest plan by way of the model data (check_request, then search_fewest): the path
+    plan_mix's plain fast path stands in for."""
+    data = request(amount, cassettes, max_notes, health)
+    try:
+        return planner._fewest(data, search_fewest(data), None)
+    except NotDispensable as error:
+        return error.code
+
+
+@settings(max_examples=300, deadline=None)
+@given(cassettes=terminals(), order=st.randoms(use_true_random=False),
+       extra=st.lists(st.sampled_from(["locked", "euro", "empty"]), max_size=2),
+       amount=st.integers(1, 300).map(lambda k: k * 10000),
+       max_notes=st.sampled_from([5, 12, 40]), health=st.booleans())
+def test_the_plain_fast_path_plans_what_the_data_path_plans(cassettes, order, extra, amount,
+                                                            max_notes, health):
+    # Ids out of order, and cassettes the fast path must leave out of the search.
+    others = {"locked": Cassette("X", "CZK", 100000, 30, capacity=60, locked=True),
+              "euro": Cassette("Y", "EUR", 5000, 30),
+              "empty": Cassette("Z", "CZK", 20000, 0, capacity=60)}
+    cassettes = [*cassettes, *(others[name] for name in dict.fromkeys(extra))]
+    order.shuffle(cassettes)
+    plan = fewest_or_code(amount, cassettes, max_notes, health)
+    expected = data_path_or_code(amount, cassettes, max_notes, health)
+    assert plan == expected
+    if not isinstance(plan, str):
+        assert list(plan.by_cassette.items()) == list(expected.by_cassette.items())
+        assert list(plan.by_denomination.items()) == list(expected.by_denomination.items())
+
+
+def health_reference(usable) -> list[int]:
+    """data.health_costs as its docstring defines it, in fractions."""
+    reference = max([1, *(c.count for c in usable)])
+    levels = [Fraction(c.count, c.capacity or reference) for c in usable]
+    top = max(levels, default=Fraction(0))
+    return [HEALTH_CAP if c.count <= c.low_threshold else min(HEALTH_CAP, ceil(
+        HEALTH_UNIT * top / level)) for c, level in zip(usable, levels, strict=True)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(cassettes=terminals())
+def test_health_costs_follow_their_definition(cassettes):
+    usable = [c for c in cassettes if c.dispensable]
+    assert health_costs(usable) == health_reference(usable)
