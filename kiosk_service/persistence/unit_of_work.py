@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk_service.persistence.credentials import ApiKeyRepository, AuthFailureRepository
@@ -21,6 +23,12 @@ from kiosk_service.persistence.repositories.idempotency import IdempotencyReposi
 from kiosk_service.persistence.repositories.journal import JournalRepository
 from kiosk_service.persistence.repositories.quotes import QuoteRepository
 from kiosk_service.persistence.repositories.terminals import TerminalRepository
+
+
+@cache
+def _can_pipeline(dialect: Dialect) -> bool:
+    """Return True when the dialect's driver is psycopg and its libpq has pipeline mode."""
+    return dialect.driver == "psycopg" and dialect.loaded_dbapi.Pipeline.is_supported()
 
 
 class SqlUnitOfWork:
@@ -44,7 +52,9 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._writers = writers
         self._holds_writers = False
-        self._sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+        dialect = sessions.kw["bind"].dialect
+        self._sqlite = dialect.name == "sqlite"
+        self._pipelined = _can_pipeline(dialect)
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -98,10 +108,11 @@ class SqlUnitOfWork:
         each, so a quote holds its terminal's lock for less time; nothing inside may read a
         result, and an error in any of them is raised as the block ends. The commit comes
         after the block: committing inside would return the connection to the pool, whose
-        reset waits for the pipeline. Elsewhere the statements run one by one as usual.
+        reset waits for the pipeline. Elsewhere (SQLite, or a libpq without pipeline mode,
+        before 14) the statements run one by one as usual.
         """
         assert self.session is not None
-        if self._sqlite:
+        if not self._pipelined:
             yield
             return
         with self.session.connection().connection.driver_connection.pipeline():
