@@ -18,6 +18,8 @@ HEALTH_UNIT = 10
 HEALTH_CAP = 100
 
 _BY_ID = attrgetter("id")
+#: An enum member looked up on its class costs about ten attribute loads: once per request here.
+_OK = CassetteStatus.OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,7 @@ def _plain_cassettes(cassettes: Sequence[Cassette], currencies: Mapping[str, Cur
                 return None
             of_currency.append(cassette)
             # Cassette.dispensable, on values whose types are known
-            if status is CassetteStatus.OK and not locked and count:
+            if status is _OK and not locked and count:
                 usable.append(cassette)
                 step = gcd(step, denomination)
         elif currency not in currencies or denomination not in currencies[currency].notes:

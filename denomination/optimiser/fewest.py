@@ -236,7 +236,7 @@ class _Levels:
                  work: int = WORK_LIMIT) -> tuple[list[int] | None, bool]:
         """Return (notes per level of the cheapest mix that pays `amount` within `notes`
         notes, or None when none does; whether another mix costs the same), each note costing
-        at least `note_cost`; `first` stops at the first mix found.
+        at least `note_cost` (> 0); `first` stops at the first mix found.
 
         Raises OutOfWork when `work` counts were weighed before a proof.
         """
@@ -247,8 +247,13 @@ class _Levels:
                 or -(-amount // units[-1]) > notes:
             return None, False
         best_cost, best, tied = _UNBOUNDED, None, False
+        # A path whose notes would outnumber the limit, or cost more than the best mix at
+        # note_cost each, is cut: it needs more than `spare` notes beyond those left to it.
+        spare = _spare(best_cost, note_cost, notes)
         # The path being tried: notes taken at each level, and on entering it the amount
-        # left, the notes left and the cost so far. A level's loop runs its take down to 0.
+        # left, the notes left and the cost so far. A level's loop runs its take down to 0,
+        # or is cut short; then the search goes back up a level (a level's take is set afresh
+        # each time it is entered, and a mix found copies only the levels on its path).
         take, left, room, spent = [0] * count, [0] * count, [0] * count, [0] * count
         level = count - 1
         left[level], room[level] = amount, notes
@@ -266,26 +271,31 @@ class _Levels:
             total = spent[level] + costs[level][here]
             if rest:
                 if not level:
-                    take[0] = 0   # the smallest level pays what is left exactly, or nothing
+                    level = 1   # the smallest level pays what is left exactly, or nothing
                     continue
                 below = level - 1
                 # Fewer notes here leave more to pay in smaller notes: once that is beyond
                 # their reach, or needs more notes than the limit or the best mix allow, so
                 # does every smaller count of this level.
                 if rest > reach[below]:
-                    take[level] = 0
+                    level += 1
                     continue
                 needed = -(-rest // units[below])
                 notes_left = room[level] - here
-                if needed > notes_left or (notes - notes_left + needed) * note_cost > best_cost:
-                    take[level] = 0
+                if needed - notes_left > spare:
+                    level += 1
                     continue
                 if rest % divisor[below] or total + needed * cheapest[below] > best_cost:
                     continue
                 if below:
                     level = below
                     left[level], room[level], spent[level] = rest, notes_left, total
-                    top = min(mosts[level], rest // units[level], notes_left)
+                    top = mosts[level]
+                    fits = rest // units[level]
+                    if fits < top:
+                        top = fits
+                    if notes_left < top:
+                        top = notes_left
                     take[level] = top + 1
                     work -= top + 1
                     if work < 0:
@@ -302,23 +312,31 @@ class _Levels:
                     best[lower] = 0
                 if first:
                     break
+                spare = _spare(best_cost, note_cost, notes)
             elif total == best_cost:
                 tied = True
         return best, tied
+
+
+def _spare(best_cost: int, note_cost: int, notes: int) -> int:
+    """Return how many notes beyond those left a path may still need: none past the limit,
+    and (notes taken + needed) * note_cost within best_cost, in whole notes."""
+    spare = best_cost // note_cost - notes
+    return spare if spare < 0 else 0
 
 
 class _OneEach(_Levels):
     """The levels of cassettes whose notes strictly ascend in id order (each denomination is
     one cassette's, the common terminal): _Levels built straight from the first `fitting`
     cassettes (those whose note fits in the amount) and their health costs in one pass,
-    without givers to sort; a level's notes all come from its cassette.
+    without givers to sort; level i is cassette i, which gives all of the level's notes.
     """
 
-    __slots__ = ("ids",)
+    __slots__ = ()
 
     def __init__(self, usable: Sequence[Cassette], fitting: int, health: list[int],
                  per_note: int, health_weight: int, amount: int, limit: int, step: int):
-        units, mosts, costs, reach, divisor, cheapest, ids = [], [], [], [], [], [], []
+        units, mosts, costs, reach, divisor, cheapest = [], [], [], [], [], []
         paid = common = 0
         least = _UNBOUNDED
         for rank in range(fitting):
@@ -341,20 +359,19 @@ class _OneEach(_Levels):
             reach.append(paid)
             divisor.append(common)
             cheapest.append(least)
-            ids.append(cassette.id)
-        self.units, self.mosts, self.costs, self.ids = units, mosts, costs, ids
+        self.units, self.mosts, self.costs = units, mosts, costs
         self.reach, self.divisor, self.cheapest = reach, divisor, cheapest
 
     def mix(self, counts: list[int], usable: Sequence[Cassette], step: int
             ) -> tuple[dict[str, int], dict[int, int]]:
-        """Return the mix of `counts` (notes per level) as _Levels.mix does: levels ascend
-        with ids, so cassette ids come out ascending by level, denominations largest first."""
-        ids, units = self.ids, self.units
+        """Return the mix of `counts` (notes per level) as _Levels.mix does: level i is
+        cassette i, so ids come out ascending by level, denominations largest first."""
         by_cassette = {}
         for level, take in enumerate(counts):
             if take:
-                by_cassette[ids[level]] = take
+                by_cassette[usable[level].id] = take
         by_denomination = {}
+        units = self.units
         for level in range(len(counts) - 1, -1, -1):
             if counts[level]:
                 by_denomination[units[level] * step] = counts[level]

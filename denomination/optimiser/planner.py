@@ -32,6 +32,10 @@ from denomination.preferences import Preference, PreferenceKind
 FEWEST = Preference(PreferenceKind.FEWEST)
 MIXED = Preference(PreferenceKind.MIXED)
 SMALL = Preference(PreferenceKind.SMALL)
+#: The fewest-notes kind and its name, looked up once (an enum member looked up on its class
+#: costs about ten attribute loads, and the fewest-notes path is the common request).
+_FEWEST_KIND = PreferenceKind.FEWEST
+_FEWEST_NAME = str(_FEWEST_KIND)
 
 
 def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
@@ -57,7 +61,7 @@ def plan_mix(amount: int, currency: str, cassettes: Iterable[Cassette],
     wish = Preference.coerce(preference)
     catalogue = catalogue or default_catalogue()
     cassettes = tuple(cassettes)
-    if wish.kind == PreferenceKind.FEWEST and exact_search:
+    if wish.kind == _FEWEST_KIND and exact_search:
         plain = plain_request(amount, currency, cassettes, wish, max_notes, catalogue)
         if plain is not None:
             return _plain_fewest(plain, amount, wish, max_notes, health, solver_parameters)
@@ -86,7 +90,7 @@ def _plain_fewest(plain: PlainRequest, amount: int, wish: Preference, max_notes:
     if found is None or found[0] is None:
         return _fewest(mix_data(plain, amount, wish, max_notes, health), found, parameters)
     # Optimal, so the wish is met (assessment.assess).
-    return Plan(amount, currency.code, str(wish.kind), found[0], found[1], preference=wish)
+    return Plan.optimal(amount, currency.code, _FEWEST_NAME, found[0], found[1], wish)
 
 
 def _fewest(data: MixData, found: tuple[dict[str, int], dict[int, int]] | tuple[None, None]
@@ -98,9 +102,9 @@ def _fewest(data: MixData, found: tuple[dict[str, int], dict[int, int]] | tuple[
     else:
         by_cassette, by_denomination = found
         # Optimal, so the wish is met (assessment.assess).
-        plan = None if by_cassette is None else Plan(
+        plan = None if by_cassette is None else Plan.optimal(
             data.amount, data.currency.code, str(data.preference.kind), by_cassette,
-            by_denomination, preference=data.preference)
+            by_denomination, data.preference)
     if plan is None:
         raise not_dispensable(data)
     return plan
