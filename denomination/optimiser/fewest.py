@@ -13,14 +13,34 @@ as the level's count falls.
 The search proves its answer optimal and unique; it gives up (None) when two mixes tie at the
 optimum, whose choice is search.py's, or when it runs out of its work limit. The same search
 with every note priced alike says in how few notes a stock pays an amount (least_notes, for the
-explanations of an unpayable amount). Plans are answered on every request, so the code keeps
-to plain loops over a few lists: each object it creates costs time and brings the next garbage
-collection nearer (bench/optimiser.py).
+explanations of an unpayable amount).
+
+Most plans need no prices at all. When each cassette has a note of its own (notes ascending
+with ids), the search first runs with every note costing 1 (_fewest_counts); if only one mix
+pays in the fewest notes, it is the priced search's answer too, found within the same work:
+- a mix with fewer notes always costs less (the weights are lexicographic: the price of a note
+  is per_note plus less than per_note / note limit), so the priced optimum has the fewest
+  notes, and when one mix alone has that few it is the optimum, untied;
+- the priced search weighs no count the count search does not: both try counts in the same
+  order and cut alike on what the notes left can pay and on the best mix's note count; the
+  priced one also cuts a branch that cannot beat the best mix's price, which never holds a mix
+  of fewer notes (it would cost less), so both always hold a best mix of the same note count.
+  So the priced search finishes wherever the count search does, within the work it took.
+(Both hold while a price times the note limit stays well below the searches' unbounded
+starting cost, which fewest_mix checks.) Ties on note count and searches out of work go to
+the priced search. The count search's answer depends on the levels' notes (note in steps, most
+notes each may give) and not on health, so it is remembered: on a terminal those change only
+when a cassette runs low, while health costs change as notes go out.
+
+Plans are answered on every request, so the code keeps to plain loops over a few lists: each
+object it creates costs time and brings the next garbage collection nearer
+(bench/optimiser.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from math import gcd
 
 from denomination.cassettes import Cassette
@@ -31,6 +51,10 @@ from denomination.optimiser.model import objective_weights
 #: fewest-notes requests need a few dozen (bench/optimiser.py); the limit caps a hard case at
 #: about a millisecond before the general search takes over.
 WORK_LIMIT = 3000
+#: Work the search by note count alone may take before the priced search decides (the demo
+#: terminal's requests need a few dozen), and how many of its answers are remembered.
+COUNT_WORK = WORK_LIMIT // 10
+COUNT_CACHE = 4096
 
 _UNBOUNDED = 1 << 62
 
@@ -59,24 +83,44 @@ def search_fewest(data: MixData
 
 
 def fewest_mix(amount: int, usable: Sequence[Cassette], step: int, limit: int,
-               health_costs: Callable[[Sequence[Cassette]], list[int]]
+               health_costs: Callable[[Sequence[Cassette]], list[int]], *,
+               work: int = WORK_LIMIT
                ) -> tuple[dict[str, int], dict[int, int]] | tuple[None, None] | None:
     """Return search_fewest's answer for the data's parts: `usable` the cassettes by id, `step`
     the gcd of their notes, `limit` the note limit, and `health_costs(usable)` their
-    inventory-health cost per note in the same order, asked for only when a search needs it.
+    inventory-health cost per note in the same order (each at most HEALTH_CAP), asked for only
+    when the priced search runs; `work`: the searches' work limit.
     """
     if amount % step:
         return NO_MIX
-    fitting = _fitting_ascending(amount, usable)
-    if fitting is not None and fitting and usable[fitting - 1].denomination == amount:
+    shape = _ascending_shape(amount, usable, step, limit)
+    if shape is not None and shape[0] and shape[0][-1] * step == amount:
         # One note pays it, and only one cassette has that note.
-        return {usable[fitting - 1].id: 1}, {amount: 1}
+        return {usable[len(shape[0]) - 1].id: 1}, {amount: 1}
     weights = objective_weights(len(usable), limit)
     per_note, health_weight = weights.wish + weights.notes, weights.health
-    health = health_costs(usable)
-    if fitting is not None:
-        levels: _Levels = _OneEach(usable, fitting, health, per_note, health_weight, amount,
-                                   limit, step)
+    if shape is not None and 2 * per_note * limit <= _UNBOUNDED:
+        units, mosts = shape
+        counts = _fewest_counts(amount // step, limit, tuple(units), tuple(mosts),
+                                min(COUNT_WORK, work))
+        if counts == NO_COUNTS:
+            return NO_MIX
+        if counts is not None:
+            return _one_each_mix(counts, usable, units, step)
+    return _priced_mix(amount, usable, step, limit, shape, per_note, health_weight,
+                       health_costs(usable), work)
+
+
+def _priced_mix(amount: int, usable: Sequence[Cassette], step: int, limit: int,
+                shape: tuple[list[int], list[int]] | None, per_note: int, health_weight: int,
+                health: list[int], work: int
+                ) -> tuple[dict[str, int], dict[int, int]] | tuple[None, None] | None:
+    """Return fewest_mix's answer by the search with the objective's prices (per_note, plus
+    health_weight times each cassette's `health` cost and its rank), on the levels of `shape`
+    (_ascending_shape's) or, without one, of the givers sorted by note and price."""
+    if shape is not None:
+        prices = [per_note + rank + health_weight * cost for rank, cost in enumerate(health)]
+        levels: _Levels = _OneEach(shape[0], shape[1], prices)
     else:
         givers = _givers(usable, health, per_note, health_weight, amount, limit)
         if givers and givers[-1][0] == amount:
@@ -85,7 +129,7 @@ def fewest_mix(amount: int, usable: Sequence[Cassette], step: int, limit: int,
             return {usable[rank].id: 1}, {amount: 1}
         levels = _Levels(givers, amount, limit, step)
     try:
-        counts, tied = levels.best_mix(amount // step, limit, per_note)
+        counts, tied = levels.best_mix(amount // step, limit, per_note, work=work)
     except OutOfWork:
         return None
     if counts is None:
@@ -95,11 +139,12 @@ def fewest_mix(amount: int, usable: Sequence[Cassette], step: int, limit: int,
     return levels.mix(counts, usable, step)
 
 
-def _fitting_ascending(amount: int, usable: Sequence[Cassette]) -> int | None:
-    """Return how many of the cassettes have a note of at most `amount` when their notes
-    strictly ascend in their order (by id: then each denomination is one cassette's, in the
-    search's order), else None."""
-    fitting = 0
+def _ascending_shape(amount: int, usable: Sequence[Cassette], step: int, limit: int
+                     ) -> tuple[list[int], list[int]] | None:
+    """Return the levels of the cassettes whose note fits in `amount`: each one's note in steps
+    and the most notes it may give; None unless the cassettes' notes strictly ascend in their
+    order (by id: then each denomination is one cassette's, in the search's order)."""
+    units, mosts = [], []
     last = 0
     for cassette in usable:
         denomination = cassette.denomination
@@ -107,8 +152,55 @@ def _fitting_ascending(amount: int, usable: Sequence[Cassette]) -> int | None:
             return None
         last = denomination
         if denomination <= amount:
-            fitting += 1
-    return fitting
+            most = cassette.count
+            fits = amount // denomination
+            if fits < most:
+                most = fits
+            if limit < most:
+                most = limit
+            units.append(denomination // step)
+            mosts.append(most)
+    return units, mosts
+
+
+#: What _fewest_counts says when no mix pays the amount.
+NO_COUNTS = ()
+
+
+@lru_cache(maxsize=COUNT_CACHE)
+def _fewest_counts(amount: int, limit: int, units: tuple[int, ...], mosts: tuple[int, ...],
+                   work: int) -> tuple[int, ...] | None:
+    """Return the notes per level of the only mix that pays `amount` (in steps) in the fewest
+    notes, from levels of `units` giving at most `mosts` notes each within `limit` notes;
+    NO_COUNTS when no mix pays it; None when mixes tie on their notes or `work` ran out (the
+    priced search decides those).
+
+    The priced search's answer, without prices (see the module docstring). Remembered: the
+    answer depends on the levels' notes alone, and those change only as a cassette runs low,
+    while prices change with every note taken from a cassette.
+    """
+    try:
+        counts, tied = _OneEach(units, mosts, None).best_mix(amount, limit, 1, work=work)
+    except OutOfWork:
+        return None
+    if counts is None:
+        return NO_COUNTS
+    return None if tied else tuple(counts)
+
+
+def _one_each_mix(counts: Sequence[int], usable: Sequence[Cassette], units: Sequence[int],
+                  step: int) -> tuple[dict[str, int], dict[int, int]]:
+    """Return the mix of `counts` (notes per level, level i being cassette i of `usable`, of
+    notes `units` in steps) as _Levels.mix does: ids ascending, denominations largest first."""
+    by_cassette = {}
+    for level, take in enumerate(counts):
+        if take:
+            by_cassette[usable[level].id] = take
+    by_denomination = {}
+    for level in range(len(counts) - 1, -1, -1):
+        if counts[level]:
+            by_denomination[units[level] * step] = counts[level]
+    return by_cassette, by_denomination
 
 
 def _givers(usable: Sequence[Cassette], health: list[int], per_note: int, health_weight: int,
@@ -327,34 +419,25 @@ def _spare(best_cost: int, note_cost: int, notes: int) -> int:
 
 class _OneEach(_Levels):
     """The levels of cassettes whose notes strictly ascend in id order (each denomination is
-    one cassette's, the common terminal): _Levels built straight from the first `fitting`
-    cassettes (those whose note fits in the amount) and their health costs in one pass,
-    without givers to sort; level i is cassette i, which gives all of the level's notes.
+    one cassette's, the common terminal): _Levels built in one pass from each level's note in
+    steps (`units`), the most notes it may give (`mosts`) and the price of a note (`prices`;
+    None: every note costs 1, for a search by note count), without givers to sort; level i is
+    cassette i, which gives all of the level's notes.
     """
 
     __slots__ = ()
 
-    def __init__(self, usable: Sequence[Cassette], fitting: int, health: list[int],
-                 per_note: int, health_weight: int, amount: int, limit: int, step: int):
-        units, mosts, costs, reach, divisor, cheapest = [], [], [], [], [], []
+    def __init__(self, units: Sequence[int], mosts: Sequence[int], prices: list[int] | None):
+        costs, reach, divisor, cheapest = [], [], [], []
         paid = common = 0
         least = _UNBOUNDED
-        for rank in range(fitting):
-            cassette = usable[rank]
-            denomination, most = cassette.denomination, cassette.count
-            fits = amount // denomination
-            if fits < most:
-                most = fits
-            if limit < most:
-                most = limit
-            price = per_note + rank + health_weight * health[rank]
-            unit = denomination // step
+        for level in range(len(units)):
+            unit, most = units[level], mosts[level]
+            price = 1 if prices is None else prices[level]
             paid += unit * most
             common = gcd(common, unit)
             if price < least:
                 least = price
-            units.append(unit)
-            mosts.append(most)
             costs.append(range(0, price * (most + 1), price))
             reach.append(paid)
             divisor.append(common)
@@ -364,15 +447,5 @@ class _OneEach(_Levels):
 
     def mix(self, counts: list[int], usable: Sequence[Cassette], step: int
             ) -> tuple[dict[str, int], dict[int, int]]:
-        """Return the mix of `counts` (notes per level) as _Levels.mix does: level i is
-        cassette i, so ids come out ascending by level, denominations largest first."""
-        by_cassette = {}
-        for level, take in enumerate(counts):
-            if take:
-                by_cassette[usable[level].id] = take
-        by_denomination = {}
-        units = self.units
-        for level in range(len(counts) - 1, -1, -1):
-            if counts[level]:
-                by_denomination[units[level] * step] = counts[level]
-        return by_cassette, by_denomination
+        """Return the mix of `counts` (notes per level) as _Levels.mix does."""
+        return _one_each_mix(counts, usable, self.units, step)
