@@ -230,21 +230,25 @@ def least_notes(amount: int, stock: Mapping[int, int], max_notes: int | None, *,
 
     Raises OutOfWork when `work` counts of a denomination were weighed before an answer.
     """
-    givers = []
+    # One level a denomination, smallest first (_OneEach's levels, every note costing 1).
+    denominations, mosts = [], []
     step = limit = 0
-    for denomination, notes in stock.items():
-        most = min(notes, amount // denomination)
+    for denomination in sorted(stock):
+        most = amount // denomination
+        if stock[denomination] < most:
+            most = stock[denomination]
         if most:
-            givers.append((denomination, 1, denomination, most))
+            denominations.append(denomination)
+            mosts.append(most)
             step = gcd(step, denomination)
             limit += most
     if not step or amount % step:
         return None
-    givers.sort()
+    units = [denomination // step for denomination in denominations]
     if max_notes is not None and max_notes < limit:
         limit = max_notes
-    counts, _ = _Levels(givers, amount, limit, step).best_mix(amount // step, limit, 1,
-                                                              first=first, work=work)
+    counts, _ = _OneEach(units, mosts, None).best_mix(amount // step, limit, 1, first=first,
+                                                      work=work)
     return None if counts is None else sum(counts)
 
 
