@@ -1,4 +1,14 @@
-"""plan_mix: the optimiser's entry point (data -> exact search, or model -> solve -> interpret)."""
+"""plan_mix: the optimiser's entry point (data -> exact search, or model -> solve -> interpret).
+
+The fewest-notes wish, the common request, has a short path: a plainly valid request
+(data.plain_request, one pass over the cassettes) goes straight to fewest.fewest_mix and a
+Plan, without the model data (MixData: with its health costs by id, about a quarter of a fewest
+plan's time); only a request that search leaves to others (a tie, a hard case, no mix at all)
+builds it. The answers are the long path's: check_request gathers its lists with the same
+plain_request, search_fewest is fewest_mix on the data's same parts, and any request that is
+not plain takes the long path (tests/denomination/test_fewest_fast_path.py holds the two to the
+same plans and errors).
+"""
 
 from __future__ import annotations
 
